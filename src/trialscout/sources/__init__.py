@@ -1,0 +1,1 @@
+"""Readers: every form a trial record comes in, read lazily into Study items."""

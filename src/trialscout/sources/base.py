@@ -1,0 +1,99 @@
+"""What every reader yields: one item per record found, a Study or the reason it could not be read."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from trialscout.errors import RecordError, SourceError
+from trialscout.model import Study
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """A record read from `where` (file, zip member, line): either a Study or a RecordError."""
+
+    where: str
+    study: Study | None = None
+    error: RecordError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.study is not None
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
+    """One line naming the fields that failed and why (`protocolSection.statusModule.overallStatus: ...`)."""
+    parts = []
+    for err in exc.errors()[:limit]:
+        loc = ".".join(str(p) for p in err["loc"])
+        value = err.get("input")
+        shown = f" (got {value!r:.60})" if isinstance(value, str | int | float | bool) else ""
+        parts.append(f"{loc}: {err['msg']}{shown}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        parts.append(f"and {more} more")
+    return "; ".join(parts)
+
+
+def study_item(where: str, data: Any) -> SourceItem:
+    """Validate one v2-shaped dict into a SourceItem, turning every failure into a RecordError."""
+    if not isinstance(data, dict):
+        return SourceItem(where, error=RecordError(f"expected a JSON object, got {type(data).__name__}", where=where))
+    ident = (data.get("protocolSection") or {}).get("identificationModule") or {}
+    if not isinstance(ident, dict) or not ident.get("nctId"):
+        return SourceItem(where, error=RecordError("record has no NCT ID (protocolSection.identificationModule.nctId)",
+                                                   where=where))
+    label = f"{where} [{ident['nctId']}]"
+    try:
+        return SourceItem(label, study=Study.from_v2(data))
+    except ValidationError as exc:
+        return SourceItem(label, error=RecordError(describe_validation_error(exc), where=label))
+
+
+def iter_zip_members(
+    path: Path, suffixes: tuple[str, ...], parse: Callable[[str, bytes], Iterator[SourceItem]]
+) -> Iterator[SourceItem]:
+    """Stream the members of a ZIP one at a time; a damaged member is reported, the rest still read."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(f"not a readable ZIP archive ({exc})", where=str(path)) from exc
+    with zf:
+        for info in zf.infolist():
+            if info.is_dir() or not info.filename.lower().endswith(suffixes):
+                continue
+            where = f"{path}!{info.filename}"
+            try:
+                data = zf.read(info)
+            except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+                yield SourceItem(where, error=RecordError(f"damaged ZIP member ({exc})", where=where))
+                continue
+            yield from parse(where, data)
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read file ({exc.strerror})", where=str(path)) from exc
+
+
+def decode_text(where: str, data: bytes) -> str:
+    """UTF-8 (with or without BOM); a clear error for anything else."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordError(f"not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
+                          where=where) from exc
+
+
+def peek(path: Path, n: int = 4096) -> bytes:
+    with io.open(path, "rb") as fh:
+        return fh.read(n)
