@@ -1,0 +1,61 @@
+"""Plain-text views of records for terminals. Record text is untrusted: it is never read as markup."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+
+from trialscout.model import Study
+
+
+def _line(label: str, value: object) -> Text | None:
+    if value in (None, "", []):
+        return None
+    t = Text()
+    t.append(f"{label}: ", style="bold")
+    t.append(str(value))  # Text.append never parses markup, so '[red]' in a title stays literal
+    return t
+
+
+def study_summary(study: Study) -> Group:
+    """A readable summary: identity, status, design, eligibility basics, sites, then the criteria text."""
+    ps = study.protocolSection
+    em, sm = ps.eligibilityModule, ps.statusModule
+    title = Text(f"{study.nct_id}  {study.brief_title or '(no title)'}", style="bold")
+    lines = [
+        title,
+        _line("Official title", study.official_title),
+        _line("Status", study.overall_status.value if study.overall_status else None),
+        _line("Phase", "/".join(p.value for p in study.phases)),
+        _line("Study type", study.study_type.value if study.study_type else None),
+        _line("Sponsor", study.lead_sponsor),
+        _line("Start", sm.startDateStruct.date if sm and sm.startDateStruct else None),
+        _line("Last update", study.last_update),
+        _line("Conditions", "; ".join(study.conditions)),
+        _line("Interventions", "; ".join(
+            f"{iv.type.value.title() + ': ' if iv.type else ''}{iv.name}" for iv in study.interventions)),
+        _line("Sex", em.sex.value if em and em.sex else None),
+        _line("Ages", _age_range(em.minimumAge, em.maximumAge) if em else None),
+        _line("Sites", _sites(study)),
+    ]
+    desc = ps.descriptionModule
+    if desc and desc.briefSummary:
+        lines += [Text(""), Text("Summary", style="bold"), Text(desc.briefSummary.strip())]
+    if study.eligibility_text:
+        lines += [Text(""), Text("Eligibility criteria", style="bold"), Text(study.eligibility_text.strip())]
+    return Group(*(x for x in lines if x is not None))
+
+
+def _age_range(lo: str | None, hi: str | None) -> str | None:
+    if not lo and not hi:
+        return None
+    return f"{lo or 'no minimum'} to {hi or 'no maximum'}"
+
+
+def _sites(study: Study, limit: int = 5) -> str | None:
+    locs = study.locations
+    if not locs:
+        return None
+    shown = ["; ".join(filter(None, (loc.facility, loc.city, loc.country))) for loc in locs[:limit]]
+    more = f" (+{len(locs) - limit} more)" if len(locs) > limit else ""
+    return " | ".join(shown) + more

@@ -1,0 +1,93 @@
+"""Search: user text and ClinicalTrials.gov-style filters → a safe FTS5 query → ranked studies."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from trialscout.errors import QueryError
+from trialscout.model import enums
+from trialscout.sources.normalize import to_enum
+from trialscout.store import Page, SqliteStore, StudyFilters
+from trialscout.store.text import fold
+
+MAX_QUERY_TERMS = 64
+_WORD = re.compile(r"\w+", re.UNICODE)
+_FTS_KEYWORDS = {"AND", "OR", "NOT", "NEAR"}
+
+__all__ = ["MAX_QUERY_TERMS", "build_filters", "fts_expression", "search"]
+
+
+def fts_expression(text: str | None, *, mode: str = "all") -> str | None:
+    """Words of `text` as quoted FTS5 terms (no user syntax reaches FTS5), joined by AND (`all`) or OR (`any`).
+
+    Returns None when the text has no words.
+    """
+    if mode not in ("all", "any"):
+        raise QueryError(f"unknown match mode {mode!r}; use 'all' or 'any'")
+    terms: list[str] = []
+    for word in _WORD.findall(fold(text or "")):
+        term = word.lower()
+        if term not in terms:
+            terms.append(term)
+        if len(terms) >= MAX_QUERY_TERMS:
+            break
+    if not terms:
+        return None
+    # Every term is quoted: FTS5 operators, column filters and prefix stars in user text become plain words.
+    quoted = [f'"{t}"' for t in terms]
+    return (" AND " if mode == "all" else " OR ").join(quoted)
+
+
+def build_filters(
+    *,
+    statuses: Iterable[str] = (),
+    phases: Iterable[str] = (),
+    study_types: Iterable[str] = (),
+    sex: str | None = None,
+    age: float | None = None,
+    countries: Iterable[str] = (),
+    nct_ids: Iterable[str] = (),
+    healthy_volunteers: bool | None = None,
+) -> StudyFilters:
+    """Validate filter values in any spelling ('recruiting', 'Phase 2') into API v2 enum values."""
+    if age is not None and not 0 <= age <= 130:
+        raise QueryError(f"age {age} is outside 0–130 years", where="age")
+    ids = [i.strip().upper() for i in nct_ids if i.strip()]
+    for i in ids:
+        if not re.fullmatch(r"NCT\d{8}", i):
+            raise QueryError(f"{i!r} is not an NCT ID (NCT followed by 8 digits)", where="nct_ids")
+    return StudyFilters(
+        statuses=_enum_values(enums.Status, statuses, "status"),
+        phases=_enum_values(enums.Phase, phases, "phase"),
+        study_types=_enum_values(enums.StudyType, study_types, "study type"),
+        sex=_enum_values(enums.Sex, [sex], "sex")[0] if sex else None,
+        age_years=age,
+        countries=[c.strip() for c in countries if c.strip()],
+        nct_ids=ids,
+        healthy_volunteers=healthy_volunteers,
+    )
+
+
+def _enum_values(enum_cls: type[enums.V2Enum], values: Iterable[str], what: str) -> list[str]:
+    out = []
+    for raw in values:
+        for part in str(raw).split(","):
+            if not part.strip():
+                continue
+            member = to_enum(enum_cls, part)
+            if member is None:
+                allowed = ", ".join(m.value for m in enum_cls)
+                raise QueryError(f"unknown {what} {part.strip()!r}; expected one of {allowed}", where=what)
+            out.append(member.value)
+    return out
+
+
+def search(store: SqliteStore, text: str | None, filters: StudyFilters | None = None, *, limit: int = 20,
+           offset: int = 0, mode: str = "all") -> Page:
+    """BM25-ranked studies matching every word of `text` (or any word, `mode='any'`) and the filters."""
+    if not 1 <= limit <= 1000:
+        raise QueryError(f"limit {limit} is outside 1–1000", where="limit")
+    if offset < 0:
+        raise QueryError("offset cannot be negative", where="offset")
+    return store.search(fts_expression(text, mode=mode), filters or StudyFilters(), limit=limit, offset=offset)

@@ -1,0 +1,77 @@
+"""The store's query vocabulary: filters on indexed columns, and what a search returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel
+
+
+@dataclass
+class StudyFilters:
+    """Filters named after ClinicalTrials.gov's; values are already validated API v2 enum spellings."""
+
+    statuses: list[str] = field(default_factory=list)
+    phases: list[str] = field(default_factory=list)
+    study_types: list[str] = field(default_factory=list)
+    sex: str | None = None          # the patient's sex: trials open to it (ALL or the same)
+    age_years: float | None = None  # the patient's age: inside the trial's range
+    countries: list[str] = field(default_factory=list)
+    nct_ids: list[str] = field(default_factory=list)
+    healthy_volunteers: bool | None = None
+
+    def is_empty(self) -> bool:
+        return not any((self.statuses, self.phases, self.study_types, self.sex, self.age_years is not None,
+                        self.countries, self.nct_ids, self.healthy_volunteers is not None))
+
+
+def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
+    """A WHERE fragment over `studies s` (empty when there are no filters) and its parameters."""
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def any_of(column: str, values: list[str]) -> None:
+        parts.append(f"{column} IN ({', '.join('?' * len(values))})")
+        params.extend(values)
+
+    if f.statuses:
+        any_of("s.overall_status", f.statuses)
+    if f.study_types:
+        any_of("s.study_type", f.study_types)
+    if f.nct_ids:
+        any_of("s.nct_id", [x.upper() for x in f.nct_ids])
+    if f.phases:
+        parts.append("(" + " OR ".join("instr(s.phases, ?) > 0" for _ in f.phases) + ")")
+        params.extend(f" {p} " for p in f.phases)
+    if f.sex:
+        parts.append("(s.sex IS NULL OR s.sex = 'ALL' OR s.sex = ?)")
+        params.append(f.sex)
+    if f.age_years is not None:
+        parts.append("(s.min_age_years IS NULL OR s.min_age_years <= ?) AND "
+                     "(s.max_age_years IS NULL OR s.max_age_years >= ?)")
+        params.extend([f.age_years, f.age_years])
+    if f.healthy_volunteers is not None:
+        parts.append("s.healthy_volunteers = ?")
+        params.append(int(f.healthy_volunteers))
+    if f.countries:
+        marks = ", ".join("?" * len(f.countries))
+        parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND x.country IN ({marks}))")
+        params.extend(f.countries)
+    return " AND ".join(parts), params
+
+
+class Hit(BaseModel):
+    nct_id: str
+    score: float
+    title: str | None = None
+    status: str | None = None
+    phases: list[str] = []
+    study_type: str | None = None
+    last_update: str | None = None
+    conditions: list[str] = []
+
+
+class Page(BaseModel):
+    hits: list[Hit]
+    total: int | None = None

@@ -1,0 +1,204 @@
+"""The embedded store: one SQLite file, full v2 JSON plus indexed columns and an FTS5 index."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from trialscout.errors import NotFoundError, StoreError
+from trialscout.model import Study
+from trialscout.store.query import Hit, Page, StudyFilters, filter_sql
+from trialscout.store.rows import StudyRows, study_rows
+
+SCHEMA_VERSION = "1"
+# bm25() weights, in studies_fts column order: title, conditions, keywords, interventions, summary, eligibility.
+DEFAULT_WEIGHTS = (3.0, 3.0, 2.0, 2.0, 1.0, 0.5)
+
+INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
+
+
+class SqliteStore:
+    """Open with a path; use as a context manager. Writes happen inside `transaction()`."""
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        try:
+            if readonly:
+                if not self.path.exists():
+                    raise StoreError("no database here yet (run `trialscout ingest` first)", where=str(self.path))
+                self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 10000")
+            if not readonly:
+                self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open database ({exc})", where=str(self.path)) from exc
+
+    def _init_schema(self) -> None:
+        self.conn.execute("PRAGMA journal_mode = WAL")  # readers keep answering while an ingest writes
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.executescript(resources.files("trialscout.store").joinpath("schema.sql").read_text("utf-8"))
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            self.conn.commit()
+        elif row[0] != SCHEMA_VERSION:
+            raise StoreError(f"database schema version {row[0]} is not {SCHEMA_VERSION}", where=str(self.path))
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> SqliteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all (an interrupted ingest leaves no half record)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+            yield
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+
+    # ---- writing -------------------------------------------------------------------------
+    def upsert(self, study: Study, *, source: str | None = None,
+               derived: dict[str, Any] | None = None) -> str:
+        """Insert, or replace when the incoming record is newer. Returns inserted/updated/unchanged."""
+        rows = study_rows(study, source)
+        old = self.conn.execute("SELECT id, last_update, content_hash FROM studies WHERE nct_id = ?",
+                                (rows.nct_id,)).fetchone()
+        if old is None:
+            study_id = self._insert(rows)
+            outcome = INSERTED
+        elif old["content_hash"] == rows.columns["content_hash"] or not _is_newer(rows.columns["last_update"],
+                                                                                  old["last_update"]):
+            return UNCHANGED
+        else:
+            study_id = old["id"]
+            self._replace(study_id, rows)
+            outcome = UPDATED
+        for kind, doc in (derived or {}).items():
+            self.put_derived(study_id, kind, doc)
+        return outcome
+
+    def _insert(self, rows: StudyRows) -> int:
+        cols = {**rows.columns, "ingested_at": _now()}
+        cur = self.conn.execute(
+            f"INSERT INTO studies ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
+        study_id = int(cur.lastrowid)
+        self._write_side_tables(study_id, rows)
+        return study_id
+
+    def _replace(self, study_id: int, rows: StudyRows) -> None:
+        cols = {**rows.columns, "ingested_at": _now()}
+        self.conn.execute(f"UPDATE studies SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+                          (*cols.values(), study_id))
+        for table in ("conditions", "interventions", "sites", "derived"):
+            self.conn.execute(f"DELETE FROM {table} WHERE study_id = ?", (study_id,))
+        self.conn.execute("DELETE FROM studies_fts WHERE rowid = ?", (study_id,))
+        self._write_side_tables(study_id, rows)
+
+    def _write_side_tables(self, study_id: int, rows: StudyRows) -> None:
+        c = self.conn
+        c.executemany("INSERT INTO conditions VALUES (?, ?)", [(study_id, x) for x in rows.conditions])
+        c.executemany("INSERT INTO interventions VALUES (?, ?, ?)", [(study_id, *x) for x in rows.interventions])
+        c.executemany("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(study_id, *x) for x in rows.sites])
+        c.execute("INSERT INTO studies_fts (rowid, title, conditions, keywords, interventions, summary, eligibility)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)", (study_id, *rows.fts))
+
+    def put_derived(self, study_id: int, kind: str, doc: Any) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)",
+                          (study_id, kind, json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
+
+    # ---- reading -------------------------------------------------------------------------
+    def get_json(self, nct_id: str) -> dict[str, Any]:
+        row = self.conn.execute("SELECT json FROM studies WHERE nct_id = ?", (nct_id.upper(),)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no study {nct_id} in this store", where=str(self.path))
+        return json.loads(row[0])
+
+    def get(self, nct_id: str) -> Study:
+        return Study.from_v2(self.get_json(nct_id))
+
+    def get_derived(self, nct_id: str, kind: str) -> Any | None:
+        row = self.conn.execute(
+            "SELECT d.json FROM derived d JOIN studies s ON s.id = d.study_id WHERE s.nct_id = ? AND d.kind = ?",
+            (nct_id.upper(), kind)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
+
+    def nct_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT nct_id FROM studies ORDER BY nct_id")]
+
+    def iter_json(self) -> Iterator[dict[str, Any]]:
+        for row in self.conn.execute("SELECT json FROM studies ORDER BY id"):
+            yield json.loads(row[0])
+
+    def search(self, match: str | None, filters: StudyFilters, *, limit: int = 20, offset: int = 0,
+               weights: tuple[float, ...] = DEFAULT_WEIGHTS, count_total: bool = True) -> Page:
+        """Rank by BM25 over `match` (an FTS5 expression built by search/), or list by last update."""
+        where, params = filter_sql(filters)
+        if match:
+            base = ("FROM studies_fts JOIN studies s ON s.id = studies_fts.rowid "
+                    f"WHERE studies_fts MATCH ? {'AND ' + where if where else ''}")
+            params = [match, *params]
+            score = f"-bm25(studies_fts, {', '.join(str(w) for w in weights)})"
+            order = "score DESC, s.nct_id"
+        else:
+            base = f"FROM studies s {'WHERE ' + where if where else ''}"
+            score, order = "0.0", "s.last_update DESC, s.nct_id"
+        sql = (f"SELECT s.nct_id, {score} AS score, s.brief_title, s.overall_status, s.phases, s.study_type, "
+               f"s.last_update {base} ORDER BY {order} LIMIT ? OFFSET ?")
+        try:
+            rows = self.conn.execute(sql, (*params, limit, offset)).fetchall()
+            total = int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]) if count_total else None
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed ({exc})", where=str(self.path)) from exc
+        hits = [Hit(nct_id=r["nct_id"], score=float(r["score"]), title=r["brief_title"],
+                    status=r["overall_status"], phases=r["phases"].split(), study_type=r["study_type"],
+                    last_update=r["last_update"]) for r in rows]
+        self._attach_conditions(hits)
+        return Page(hits=hits, total=total)
+
+    def _attach_conditions(self, hits: list[Hit]) -> None:
+        if not hits:
+            return
+        marks = ", ".join("?" * len(hits))
+        rows = self.conn.execute(
+            f"SELECT s.nct_id, c.condition FROM conditions c JOIN studies s ON s.id = c.study_id "
+            f"WHERE s.nct_id IN ({marks}) ORDER BY c.rowid", [h.nct_id for h in hits]).fetchall()
+        by_id: dict[str, list[str]] = {}
+        for nct_id, condition in rows:
+            by_id.setdefault(nct_id, []).append(condition)
+        for h in hits:
+            h.conditions = by_id.get(h.nct_id, [])
+
+
+def _is_newer(incoming: str | None, stored: str | None) -> bool:
+    if stored is None:
+        return True
+    if incoming is None:
+        return False
+    return incoming > stored
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
