@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import re
-import zipfile
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 CANCER = re.compile(r"cancer|carcinom|neoplas|tumou?r|lymphom|leukem|leukaem|sarcom|melanom|myelom|glioma|"

@@ -19,7 +19,8 @@ from trialscout import __version__
 from trialscout.errors import TrialscoutError
 from trialscout.ingest import ingest as run_ingest
 from trialscout.render import study_summary
-from trialscout.search import build_filters, search as run_search
+from trialscout.search import build_filters
+from trialscout.search import search as run_search
 from trialscout.sources import FORMATS, iter_items
 from trialscout.store import default_db_path, open_store
 

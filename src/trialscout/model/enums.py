@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class V2Enum(str, Enum):
-    """A string enum whose JSON form is its API spelling."""
-
-    def __str__(self) -> str:
-        return self.value
+class V2Enum(StrEnum):
+    """A string enum whose JSON form (and str()) is its API spelling."""
 
 
 class Status(V2Enum):

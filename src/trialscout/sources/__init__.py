@@ -83,12 +83,14 @@ def _parser(kind: str) -> Callable[[str, bytes], Iterator[SourceItem]]:
 
 def _detect(head: bytes, name: str) -> str | None:
     """The format of a file from its first bytes (and, for pages, its name)."""
-    from trialscout.sources import ctgov_xml, pages
+    if ctgov_json.looks_like(head):
+        return "ctgov-json"
+    from trialscout.sources import ctgov_xml
 
     if ctgov_xml.looks_like(head):
         return "ctgov-xml"
-    if ctgov_json.looks_like(head):
-        return "ctgov-json"
+    from trialscout.sources import pages
+
     if pages.looks_like(head):
         return "page"
     return None

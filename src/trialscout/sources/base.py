@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -95,5 +94,5 @@ def decode_text(where: str, data: bytes) -> str:
 
 
 def peek(path: Path, n: int = 4096) -> bytes:
-    with io.open(path, "rb") as fh:
+    with open(path, "rb") as fh:
         return fh.read(n)

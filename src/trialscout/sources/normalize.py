@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from functools import cache
@@ -102,7 +103,7 @@ def _format_date(year: int, month: int | None, day: int | None) -> str | None:
         return None
     if day is None:
         return f"{year:04d}-{month:02d}"
-    if not 1 <= day <= 31:
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
 

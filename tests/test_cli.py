@@ -1,0 +1,100 @@
+"""The command line end to end: real processes, real SQLite files, the bundled sample."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TRIALSCOUT = Path(sys.executable).with_name("trialscout")
+
+
+def run(*args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run([str(TRIALSCOUT), *args], capture_output=True, text=True, timeout=300)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("cli") / "sample.db"
+    first = run("ingest", "--sample", "--db", str(db))
+    assert "read=300 inserted=300 updated=0 unchanged=0 rejected=0 stored=300" in first.stdout
+    again = run("ingest", "--sample", "--db", str(db))
+    assert "read=300 inserted=0 updated=0 unchanged=300 rejected=0 stored=300" in again.stdout
+    return db
+
+
+def test_search_show_and_json(sample_db: Path) -> None:
+    res = json.loads(run("search", "breast cancer", "--db", str(sample_db), "--limit", "5", "--json").stdout)
+    assert res["total"] >= 5 and len(res["hits"]) == 5
+    top = res["hits"][0]
+    assert any("breast" in c.lower() for c in top["conditions"]) or "breast" in (top["title"] or "").lower()
+    shown = run("show", top["nct_id"], "--db", str(sample_db)).stdout
+    assert top["nct_id"] in shown and "Eligibility criteria" in shown
+    as_json = json.loads(run("show", top["nct_id"], "--db", str(sample_db), "--json").stdout)
+    assert as_json["protocolSection"]["identificationModule"]["nctId"] == top["nct_id"]
+
+
+def test_search_filters_from_the_command_line(sample_db: Path) -> None:
+    res = json.loads(run("search", "", "--status", "recruiting", "--db", str(sample_db), "--limit", "100",
+                         "--json").stdout)
+    assert res["total"] > 0 and {h["status"] for h in res["hits"]} == {"RECRUITING"}
+    res = json.loads(run("search", "cancer", "--phase", "Phase 3", "--age", "70", "--sex", "female",
+                         "--db", str(sample_db), "--json").stdout)
+    assert all("PHASE3" in h["phases"] for h in res["hits"])
+
+
+def test_errors_are_one_line_and_non_zero(sample_db: Path, tmp_path: Path) -> None:
+    bad = run("search", "x", "--status", "sorta", "--db", str(sample_db), ok=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    missing = run("show", "NCT00000000", "--db", str(sample_db), ok=False)
+    assert missing.returncode == 1 and "no study NCT00000000" in missing.stderr
+    nodb = run("search", "x", "--db", str(tmp_path / "none.db"), ok=False)
+    assert nodb.returncode == 1 and "no database" in nodb.stderr
+
+
+def test_convert_prints_ndjson_and_reports_bad_records(tmp_path: Path, v2_json_dir: Path) -> None:
+    (tmp_path / "good.json").write_bytes((v2_json_dir / "NCT03418623.json").read_bytes())
+    (tmp_path / "bad.json").write_text('{"protocolSection": {"identificationModule": {}}}', "utf-8")
+    proc = run("convert", str(tmp_path), ok=False)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["protocolSection"]["identificationModule"]["nctId"] == \
+        "NCT03418623"
+    assert "bad.json" in proc.stderr and "no NCT ID" in proc.stderr
+
+
+def test_ingest_lists_rejects_with_reasons(tmp_path: Path, v2_json_dir: Path) -> None:
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.json").write_bytes((v2_json_dir / "NCT03418623.json").read_bytes())
+    (src / "broken.json").write_text("{", "utf-8")
+    db, rejects = tmp_path / "x.db", tmp_path / "rejects.jsonl"
+    proc = run("ingest", str(src), "--db", str(db), "--rejects", str(rejects))
+    assert "read=2 inserted=1 updated=0 unchanged=0 rejected=1" in proc.stdout
+    listed = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
+    assert len(listed) == 1 and "broken.json" in listed[0]["where"] and "malformed JSON" in listed[0]["why"]
+
+
+def test_db_from_environment(tmp_path: Path, v2_json_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("TRIALSCOUT_DB", str(db))
+    run("ingest", str(v2_json_dir / "NCT03418623.json"))
+    assert db.exists()
+    assert "NCT03418623" in run("show", "NCT03418623").stdout
+
+
+def test_untrusted_markup_in_records_is_printed_literally(tmp_path: Path, v2_json_dir: Path) -> None:
+    data = json.loads((v2_json_dir / "NCT03418623.json").read_text("utf-8"))
+    data["protocolSection"]["identificationModule"]["briefTitle"] = "[red]<script>alert(1)</script>[/red]"
+    f = tmp_path / "x.json"
+    f.write_text(json.dumps(data), "utf-8")
+    db = tmp_path / "x.db"
+    run("ingest", str(f), "--db", str(db))
+    assert "[red]<script>alert(1)</script>[/red]" in run("show", "NCT03418623", "--db", str(db)).stdout
+    assert "[red]<script>" in run("search", "alert", "--db", str(db)).stdout
