@@ -1,0 +1,336 @@
+"""Does a constraint's statement hold for the patient? One check per constraint kind, answering
+True / False / None (the facts do not say), with the fact used and a sentence saying why."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from trialscout.match.vocab import (
+    biomarker_polarity,
+    comorbidity_matches,
+    ecog_from_karnofsky,
+    karnofsky_range_from_ecog,
+    reference_limit,
+    same_biomarker,
+    stage_matches,
+    therapy_matches,
+)
+from trialscout.model.criteria import Constraint
+from trialscout.model.patient import PatientFacts, Provenance
+from trialscout.vocab import is_within
+
+
+@dataclass(frozen=True)
+class Finding:
+    holds: bool | None
+    reason: str
+    fact: str | None = None
+    source: dict[str, Any] | None = None
+
+
+def _src(p: Provenance | None) -> dict[str, Any] | None:
+    return p.model_dump(exclude_none=True) if p else None
+
+
+def compare(x: float, op: str | None, v: float | None, high: float | None = None) -> bool | None:
+    if v is None:
+        return None
+    match op:
+        case "<":
+            return x < v
+        case "<=":
+            return x <= v
+        case ">":
+            return x > v
+        case ">=" | None:
+            return x >= v
+        case "=":
+            return abs(x - v) < 1e-9
+        case "between":
+            return v <= x <= (high if high is not None else v)
+    return None
+
+
+def _op_text(op: str | None, v: float | None, high: float | None = None, unit: str = "") -> str:
+    if op == "between":
+        return f"between {v:g} and {high:g}{unit}"
+    return f"{op or '>='} {v:g}{unit}"
+
+
+def structured(facts: PatientFacts) -> bool:
+    """Whether the facts come from a structured record (JSON/FHIR), whose lists we take as complete."""
+    for p in _provenances(facts):
+        return p.source != "note"
+    return False
+
+
+def _provenances(facts: PatientFacts):
+    if facts.age:
+        yield facts.age.provenance
+    if facts.sex:
+        yield facts.sex.provenance
+    for group in (facts.diagnoses, facts.labs, facts.biomarkers, facts.prior_therapies, facts.comorbidities):
+        for f in group:
+            yield f.provenance
+
+
+def check_age(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    years = facts.age_years(today)
+    if years is None:
+        return Finding(None, "the patient's age is not known")
+    ok = (c.min_years is None or years >= c.min_years) and (c.max_years is None or years <= c.max_years)
+    bounds = f"{c.min_years:g}" if c.min_years is not None else "no minimum"
+    bounds += f" to {c.max_years:g}" if c.max_years is not None else " and over"
+    return Finding(ok, f"age {years:.0f} years; criterion: {bounds} years", f"{years:.0f} years",
+                   _src(facts.age.provenance if facts.age else None))
+
+
+def check_sex(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    if c.sex in (None, "ALL"):
+        return Finding(True, "open to all sexes")
+    if facts.sex is None:
+        return Finding(None, "the patient's sex is not known")
+    return Finding(facts.sex.value == c.sex, f"sex {facts.sex.value}; criterion: {c.sex}", facts.sex.value,
+                   _src(facts.sex.provenance))
+
+
+def check_performance(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    scale = c.scale or "ECOG"
+    ps = facts.latest_performance(scale)
+    if ps is not None:
+        ok = compare(ps.value, c.op, c.value, c.value_high)
+        return Finding(ok, f"{scale} {ps.value}; criterion: {scale} {_op_text(c.op, c.value, c.value_high)}",
+                       f"{scale} {ps.value}", _src(ps.provenance))
+    other = facts.latest_performance()
+    if other is None:
+        return Finding(None, f"no {scale} performance status recorded")
+    if scale == "ECOG" and other.scale in ("KARNOFSKY", "LANSKY"):
+        ecog = ecog_from_karnofsky(other.value)
+        ok = compare(ecog, c.op, c.value, c.value_high)
+        return Finding(ok, f"{other.scale} {other.value} ≈ ECOG {ecog}; criterion: ECOG "
+                           f"{_op_text(c.op, c.value, c.value_high)}", f"{other.scale} {other.value}",
+                       _src(other.provenance))
+    if scale in ("KARNOFSKY", "LANSKY") and other.scale == "ECOG":
+        lo, hi = karnofsky_range_from_ecog(other.value)
+        at_lo, at_hi = compare(lo, c.op, c.value, c.value_high), compare(hi, c.op, c.value, c.value_high)
+        ok = at_lo if at_lo == at_hi else None  # the ECOG grade spans the threshold: cannot tell
+        return Finding(ok, f"ECOG {other.value} ≈ {scale} {lo}–{hi}; criterion: {scale} "
+                           f"{_op_text(c.op, c.value, c.value_high)}", f"ECOG {other.value}", _src(other.provenance))
+    return Finding(None, f"performance status on another scale ({other.scale}) cannot be converted to {scale}")
+
+
+def check_lab(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    lab = facts.latest_lab(c.analyte or "")
+    if lab is None:
+        return Finding(None, f"no {c.analyte} result recorded")
+    fact = f"{c.analyte} {lab.value:g} {lab.unit or ''}".strip()
+    src = _src(lab.provenance)
+    for multiple, which in ((c.uln_multiple, "uln"), (c.lln_multiple, "lln")):
+        if multiple is None:
+            continue
+        limit, limit_unit, assumed = getattr(lab, which), lab.unit, False
+        value = lab.value
+        if limit is None:
+            limit, limit_unit = reference_limit(c.analyte or "", which), lab.unit_std
+            value, assumed = lab.value_std, True
+        if limit is None or value is None:
+            return Finding(None, f"{fact}: the {which.upper()} for this result is not known", fact, src)
+        ok = compare(value, c.op or "<=", multiple * limit)
+        note = " (reference range assumed: the record gives none)" if assumed else ""
+        return Finding(ok, f"{fact}; criterion: {_op_text(c.op or '<=', multiple)} × {which.upper()} "
+                           f"= {multiple * limit:g} {limit_unit or ''}{note}", fact, src)
+    if lab.value_std is None or (c.unit and lab.unit_std and c.unit != lab.unit_std):
+        return Finding(None, f"{fact}: unit not understood, cannot compare with {c.unit}", fact, src)
+    ok = compare(lab.value_std, c.op, c.value, c.value_high)
+    return Finding(ok, f"{c.analyte} {lab.value_std:g} {lab.unit_std or ''}; criterion: "
+                       f"{_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}", fact, src)
+
+
+def check_life_expectancy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    return Finding(None, "life expectancy is a clinician's estimate: ask the treating physician")
+
+
+def check_pregnancy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    if c.status not in ("pregnant", "breastfeeding"):
+        return Finding(None, "contraception and fertility plans are not in the record")
+    if facts.sex is not None and facts.sex.value == "MALE":
+        return Finding(False, f"male patient: cannot be {c.status}", "MALE", _src(facts.sex.provenance))
+    p = facts.pregnancy
+    value = None if p is None else (p.pregnant if c.status == "pregnant" else p.breastfeeding)
+    if value is None:
+        if p is not None and p.postmenopausal and c.status == "pregnant":
+            return Finding(False, "postmenopausal", "postmenopausal", _src(p.provenance))
+        return Finding(None, f"whether the patient is {c.status} is not recorded")
+    return Finding(value, f"{'is' if value else 'is not'} {c.status}", c.status, _src(p.provenance if p else None))
+
+
+def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    found = [m for m in facts.comorbidities if comorbidity_matches(c.name or "", m.key, m.name)]
+    for m in found:
+        if c.within_months is not None and m.date is not None:
+            months = (today - m.date).days / 30.44
+            if months > c.within_months:
+                continue
+        if c.nyha_class is not None and m.nyha_class is not None and not compare(m.nyha_class, c.nyha_op,
+                                                                                 c.nyha_class):
+            continue
+        if m.active is False and c.within_months is None and not c.historical:
+            continue
+        return Finding(True, f"has {m.name}", m.name, _src(m.provenance))
+    if found:
+        return Finding(False, f"{found[0].name} does not meet the time window or class", found[0].name,
+                       _src(found[0].provenance))
+    return _absent(facts, c.name or "", "condition", f"no {c.name} recorded")
+
+
+def _absent(facts: PatientFacts, key: str, kind: str, what: str) -> Finding:
+    """A fact not found: False when the record says it is absent or lists such facts completely; else unknown."""
+    for n in facts.negated:
+        if key and (n.key == key or key.replace("_", " ") in n.name.lower()):
+            return Finding(False, f"the record says no {n.name}", f"no {n.name}", _src(n.provenance))
+    if structured(facts):
+        return Finding(False, f"{what} (structured record taken as complete)")
+    return Finding(None, what)
+
+
+def check_condition(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    if not facts.diagnoses:
+        return Finding(None, "no cancer diagnosis recorded")
+    parts: list[Finding] = []
+    if c.code:
+        parts.append(_diagnosis_code(c.code, facts))
+    if c.stage:
+        parts.append(_best(facts, lambda d: stage_matches(d.stage, c.stage or []), "stage",
+                           f"stage {'/'.join(c.stage)}"))
+    if c.setting:
+        parts.append(_best(facts, lambda d: _setting_holds(d, c.setting or []), "setting", " or ".join(c.setting)))
+    if c.metastasis_site:
+        parts.append(_metastasis(c.metastasis_site, facts))
+    if not parts:
+        return Finding(None, "lesion size, count and measurability are not in the record")
+    return _all(parts)
+
+
+def _diagnosis_code(code: str, facts: PatientFacts) -> Finding:
+    coded = [d for d in facts.diagnoses if d.oncotree_code]
+    for d in coded:
+        if is_within(d.oncotree_code or "", code):
+            return Finding(True, f"diagnosis {d.name} ({d.oncotree_code}) is within {code}", d.name,
+                           _src(d.provenance))
+    for d in coded:
+        if is_within(code, d.oncotree_code or ""):
+            return Finding(None, f"diagnosis {d.name} ({d.oncotree_code}) is broader than {code}: subtype unknown",
+                           d.name, _src(d.provenance))
+    if coded:
+        d = coded[0]
+        return Finding(False, f"diagnosis {d.name} ({d.oncotree_code}) is not {code}", d.name, _src(d.provenance))
+    return Finding(None, f"diagnosis {facts.diagnoses[0].name} could not be coded to compare with {code}")
+
+
+def _setting_holds(d: Any, wanted: list[str]) -> bool | None:
+    have = set(d.setting) | ({"metastatic"} if d.metastatic_sites else set())
+    if not have:
+        return None
+    return any(w in have for w in wanted)
+
+
+def _metastasis(site: str, facts: PatientFacts) -> Finding:
+    for d in facts.diagnoses:
+        if site in d.metastatic_sites:
+            return Finding(True, f"{site} metastases recorded", f"{d.name}: {site} metastases", _src(d.provenance))
+    return _absent(facts, f"{site}_metastases", "condition", f"no {site} metastases recorded")
+
+
+def _best(facts: PatientFacts, test: Callable[[Any], bool | None], what: str, wanted: str) -> Finding:
+    unknown = None
+    for d in facts.diagnoses:
+        ok = test(d)
+        if ok:
+            return Finding(True, f"{what} of {d.name} matches {wanted}", d.name, _src(d.provenance))
+        if ok is False:
+            return Finding(False, f"{what} of {d.name} does not match {wanted}", d.name, _src(d.provenance))
+        unknown = d
+    return Finding(None, f"{what} of {unknown.name if unknown else 'the cancer'} is not recorded")
+
+
+def _all(parts: list[Finding]) -> Finding:
+    for p in parts:
+        if p.holds is False:
+            return p
+    for p in parts:
+        if p.holds is None:
+            return p
+    return Finding(True, "; ".join(p.reason for p in parts), parts[0].fact, parts[0].source)
+
+
+def check_biomarker(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    results = [b for b in facts.biomarkers if same_biomarker(b.name, c.name or "")]
+    if not results:
+        return _absent_unknown(facts, c.name or "")
+    b = results[-1]
+    fact = f"{b.name} {b.status or ''} {b.variant or ''} {'' if b.score is None else b.score}".split()
+    fact_text, src = " ".join(fact), _src(b.provenance)
+    if c.value is not None and b.score is not None:
+        ok = compare(b.score, c.op, c.value)
+        return Finding(ok, f"{fact_text}; criterion: {c.name} {_op_text(c.op, c.value)}", fact_text, src)
+    want, have = biomarker_polarity(c.status), biomarker_polarity(b.status)
+    if want is None or have is None:
+        return Finding(None, f"{fact_text}; criterion asks {c.name} {c.status}: not comparable", fact_text, src)
+    if c.variant and b.variant and c.variant.lower() != b.variant.lower() and want == have == "positive":
+        return Finding(False, f"{fact_text}; criterion asks variant {c.variant}", fact_text, src)
+    return Finding(want == have, f"{fact_text}; criterion: {c.name} {c.status}", fact_text, src)
+
+
+def _absent_unknown(facts: PatientFacts, name: str) -> Finding:
+    for n in facts.negated:
+        if same_biomarker(n.key or n.name, name):
+            return Finding(None, f"record says negative for {n.name}; status detail unclear", n.name,
+                           _src(n.provenance))
+    return Finding(None, f"no {name} result recorded")
+
+
+def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    matches = [t for t in facts.prior_therapies if therapy_matches(c, t)]
+    label = c.agent or c.agent_class or c.modality or "therapy"
+    if c.lines is not None:
+        lines = max([t.line or 0 for t in facts.prior_therapies] + [0]) or None
+        if lines is None:
+            return Finding(None, "the number of prior lines of therapy is not recorded")
+        return Finding(compare(lines, c.lines_op, c.lines), f"{lines} prior line(s); criterion: "
+                                                            f"{_op_text(c.lines_op, c.lines)}", f"{lines} lines")
+    if not matches:
+        return _absent(facts, label, "therapy", f"no prior {label.replace('_', ' ')} recorded")
+    if c.window_days is None:
+        t = matches[0]
+        return Finding(True, f"had {t.agent or t.modality}", t.agent or t.modality, _src(t.provenance))
+    dated = [t for t in matches if (t.end or t.start) is not None or t.current]
+    if not dated:
+        t = matches[0]
+        return Finding(None, f"had {t.agent or t.modality}, date not recorded", t.agent or t.modality,
+                       _src(t.provenance))
+    for t in dated:
+        days = 0 if t.current else (today - (t.end or t.start)).days  # type: ignore[operator]
+        if compare(days, c.window_op or "<=", c.window_days):
+            return Finding(True, f"{t.agent or t.modality} {days} days ago; criterion: "
+                                 f"{_op_text(c.window_op or '<=', c.window_days)} days", t.agent or t.modality,
+                           _src(t.provenance))
+    t = dated[0]
+    return Finding(False, f"{t.agent or t.modality} outside the window of {c.window_days:g} days",
+                   t.agent or t.modality, _src(t.provenance))
+
+
+CHECKS: dict[str, Callable[[Constraint, PatientFacts, dt.date], Finding]] = {
+    "age": check_age,
+    "sex": check_sex,
+    "performance_status": check_performance,
+    "lab": check_lab,
+    "life_expectancy": check_life_expectancy,
+    "pregnancy": check_pregnancy,
+    "comorbidity": check_comorbidity,
+    "condition": check_condition,
+    "biomarker": check_biomarker,
+    "prior_therapy": check_prior_therapy,
+}

@@ -1,0 +1,63 @@
+"""Match results: a verdict per criterion with its evidence, a verdict and score per trial."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+Verdict = Literal["pass", "fail", "unknown"]
+Eligibility = Literal["eligible", "ineligible", "uncertain"]
+
+
+class Evidence(BaseModel):
+    """Why one constraint got its verdict: the criterion words, the patient fact, and the reasoning."""
+
+    verdict: Verdict
+    reason: str
+    """One sentence a person can check (`platelets 85 10*9/L, criterion needs >= 100 10*9/L`)."""
+    constraint: dict[str, Any]
+    """The constraint in the criteria JSON contract (kind, span, fields)."""
+    criterion_text: str
+    """The words of the criterion the constraint came from (its span)."""
+    fact: str | None = None
+    """The patient fact used, as written in the patient's record."""
+    source: dict[str, Any] | None = None
+    """The fact's provenance (source kind, file/resource, field path or note span)."""
+
+
+class CriterionResult(BaseModel):
+    index: int
+    """Position of the criterion in the trial's criteria list."""
+    type: Literal["inclusion", "exclusion"]
+    text: str
+    span: tuple[int, int]
+    computable: bool
+    verdict: Verdict
+    evidence: list[Evidence] = Field(default_factory=list)
+    question: str | None = None
+    """For an unknown computable criterion: what to ask or look up to settle it."""
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"type": self.type, "text": self.text, "verdict": self.verdict,
+                "evidence": [e.model_dump(exclude_none=True) for e in self.evidence],
+                "computable": self.computable, "span": list(self.span),
+                **({"question": self.question} if self.question else {})}
+
+
+class TrialMatch(BaseModel):
+    nct_id: str
+    title: str | None = None
+    eligibility: Eligibility
+    score: float
+    relevance: float = 0.0
+    """How closely the trial targets the patient's disease and setting (0–1)."""
+    counts: dict[str, int] = Field(default_factory=dict)
+    """Criteria by verdict: pass, fail, unknown, not_computable."""
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    """Failing criteria first, then unknowns (the questions to ask), then passes, then the rest."""
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"nct_id": self.nct_id, "eligibility": self.eligibility, "score": round(self.score, 6),
+                "title": self.title, "relevance": round(self.relevance, 6), "counts": self.counts,
+                "criteria": [c.to_contract() for c in self.criteria]}
