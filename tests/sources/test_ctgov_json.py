@@ -90,8 +90,9 @@ def test_truncated_zip_names_the_file(v2_json_dir: Path, tmp_path: Path) -> None
     data = zpath.read_bytes()
     broken = tmp_path / "broken.zip"
     broken.write_bytes(data[: len(data) // 2])
-    with pytest.raises(SourceError, match="broken.zip"):
-        list(iter_items([broken]))
+    items = list(iter_items([broken]))
+    assert 1 <= len(_ok(items)) < 11  # every complete member before the cut still comes through
+    assert not items[-1].ok and "broken.zip" in str(items[-1].error) and "damaged ZIP" in str(items[-1].error)
 
 
 def test_empty_file_unrelated_files_and_missing_paths(tmp_path: Path, v2_json_dir: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,11 +61,16 @@ def study_item(where: str, data: Any) -> SourceItem:
 def iter_zip_members(
     path: Path, suffixes: tuple[str, ...], parse: Callable[[str, bytes], Iterator[SourceItem]]
 ) -> Iterator[SourceItem]:
-    """Stream the members of a ZIP one at a time; a damaged member is reported, the rest still read."""
+    """Stream the members of a ZIP one at a time; a damaged member is reported, the rest still read.
+
+    A ZIP cut off before its central directory (an interrupted download) is read from its local headers:
+    every complete member still comes through, and the damage is reported as a final error item.
+    """
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"not a readable ZIP archive ({exc})", where=str(path)) from exc
+        yield from _salvage_zip(path, exc, suffixes, parse)
+        return
     with zf:
         for info in zf.infolist():
             if info.is_dir() or not info.filename.lower().endswith(suffixes):
@@ -71,10 +78,61 @@ def iter_zip_members(
             where = f"{path}!{info.filename}"
             try:
                 data = zf.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error, zipfile.LargeZipFile) as exc:
                 yield SourceItem(where, error=RecordError(f"damaged ZIP member ({exc})", where=where))
                 continue
             yield from parse(where, data)
+
+
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+
+def _salvage_zip(path: Path, cause: Exception, suffixes: tuple[str, ...],
+                 parse: Callable[[str, bytes], Iterator[SourceItem]]) -> Iterator[SourceItem]:
+    where = str(path)
+    try:
+        fh = open(path, "rb")  # noqa: SIM115 - closed below; a generator cannot hold a `with` across yields
+    except OSError as exc:
+        raise SourceError(f"cannot read file ({exc.strerror})", where=where) from exc
+    try:
+        head = fh.read(_LOCAL_HEADER.size)
+        if len(head) < _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04":
+            raise SourceError(f"not a readable ZIP archive ({cause})", where=where)
+        count, reason = 0, "the archive ends"
+        while len(head) == _LOCAL_HEADER.size and head[:4] == b"PK\x03\x04":
+            _sig, _ver, flags, method, _t, _d, crc, csize, _size, nlen, xlen = _LOCAL_HEADER.unpack(head)
+            name = fh.read(nlen).decode("utf-8" if flags & 0x800 else "cp437", "replace")
+            fh.seek(xlen, 1)
+            if flags & 0x8:
+                reason = f"member {name} has no sizes in its local header"
+                break
+            member = f"{path}!{name}"
+            raw = fh.read(csize)
+            if len(raw) < csize:
+                reason = f"the archive ends inside member {name}"
+                yield SourceItem(member, error=RecordError("member cut off (truncated ZIP)", where=member))
+                break
+            if name.lower().endswith(suffixes):
+                count += 1
+                yield from _salvaged_member(member, raw, method, crc, parse)
+            head = fh.read(_LOCAL_HEADER.size)
+    finally:
+        fh.close()
+    why = f"damaged ZIP archive ({cause}); read {count} members from local headers until {reason}"
+    yield SourceItem(where, error=RecordError(why, where=where))
+
+
+def _salvaged_member(where: str, raw: bytes, method: int, crc: int,
+                     parse: Callable[[str, bytes], Iterator[SourceItem]]) -> Iterator[SourceItem]:
+    try:
+        data = zlib.decompressobj(-15).decompress(raw) if method == 8 else raw
+    except zlib.error as exc:
+        yield SourceItem(where, error=RecordError(f"damaged ZIP member ({exc})", where=where))
+        return
+    if method not in (0, 8) or zlib.crc32(data) != crc:
+        yield SourceItem(where, error=RecordError("damaged ZIP member (bad CRC or method)", where=where))
+        return
+    yield from parse(where, data)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -1,4 +1,4 @@
-"""Legacy ClinicalTrials.gov `<clinical_study>` XML (public.xsd, the TREC corpora's format) read into v2 Studies.
+"""Legacy ClinicalTrials.gov `<clinical_study>` XML (public.xsd, as in the TREC corpora) read into v2 Studies.
 
 Text blocks (`<textblock>`) are hard-wrapped and indented in the XML. We remove the common leading
 indentation (`textwrap.dedent`), trailing spaces on each line and the blank lines around the block; line
@@ -9,11 +9,9 @@ eligibility criteria stay verbatim apart from that dedent.
 from __future__ import annotations
 
 import re
-import struct
 import textwrap
 import zipfile
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +19,48 @@ from lxml import etree
 
 from trialscout.errors import RecordError, SourceError
 from trialscout.model import enums
+from trialscout.model.study import AGE_PATTERN
 from trialscout.sources import normalize as nz
 from trialscout.sources.base import SourceItem, iter_zip_members, read_bytes, study_item
 
 __all__ = ["iter_items", "looks_like", "parse_record"]
 
-Element = etree._Element
 Json = dict[str, Any]
+_AGE = re.compile(AGE_PATTERN)
+
+
+class _Node:
+    """An XML element with its children indexed by tag on first use (ElementPath lookups are slow)."""
+
+    __slots__ = ("_el", "_kids")
+
+    def __init__(self, el: etree._Element) -> None:
+        self._el = el
+        self._kids: dict[str, list[_Node]] | None = None
+
+    @property
+    def text(self) -> str | None:
+        return self._el.text
+
+    def get(self, attribute: str) -> str | None:
+        return self._el.get(attribute)
+
+    def findall(self, path: str) -> list[_Node]:
+        step, _, rest = path.partition("/")
+        kids = self._children().get(step, [])
+        return [found for kid in kids for found in kid.findall(rest)] if rest else kids
+
+    def find(self, path: str) -> _Node | None:
+        nodes = self.findall(path)
+        return nodes[0] if nodes else None
+
+    def _children(self) -> dict[str, list[_Node]]:
+        if self._kids is None:
+            self._kids = {}
+            for kid in self._el.iterchildren():
+                if isinstance(kid.tag, str):  # not an entity reference left unresolved
+                    self._kids.setdefault(kid.tag, []).append(_Node(kid))
+        return self._kids
 
 
 class _FieldError(Exception):
@@ -74,7 +107,7 @@ def parse_record(where: str, data: bytes) -> SourceItem:
 
 # --------------------------------------------------------------------------- files, directories, ZIPs
 
-def _parse_xml(where: str, data: bytes) -> Element:
+def _parse_xml(where: str, data: bytes) -> _Node:
     if not data.strip():
         raise RecordError("empty file", where=where)
     # No entity resolution, no DTD, no network: a record cannot make us read files or expand entity bombs.
@@ -87,7 +120,7 @@ def _parse_xml(where: str, data: bytes) -> Element:
     if root.tag != "clinical_study":
         raise RecordError(f"not a legacy ClinicalTrials.gov record (root element <{root.tag}>, "
                           "expected <clinical_study>)", where=where)
-    return root
+    return _Node(root)
 
 
 def _iter_directory(path: Path) -> Iterator[SourceItem]:
@@ -107,63 +140,7 @@ def _iter_zip(path: Path) -> Iterator[SourceItem]:
     def parse(where: str, data: bytes) -> Iterator[SourceItem]:
         yield parse_record(where, data)
 
-    try:
-        zipfile.ZipFile(path).close()
-    except (zipfile.BadZipFile, OSError) as exc:
-        yield from _salvage_zip(path, exc)
-        return
     yield from iter_zip_members(path, (".xml",), parse)
-
-
-_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
-
-
-def _salvage_zip(path: Path, cause: Exception) -> Iterator[SourceItem]:
-    """A ZIP without its central directory (a cut-off download): read members from their local headers.
-
-    Every complete member is still parsed; the archive itself is reported as one error at the end.
-    """
-    where = str(path)
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed below; a generator cannot hold a `with` across yields
-    except OSError as exc:
-        raise SourceError(f"cannot read file ({exc.strerror})", where=where) from exc
-    try:
-        head = fh.read(_LOCAL_HEADER.size)
-        if len(head) < _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04":
-            raise SourceError(f"not a readable ZIP archive ({cause})", where=where)
-        count, reason = 0, "the archive ends"
-        while len(head) == _LOCAL_HEADER.size and head[:4] == b"PK\x03\x04":
-            _sig, _ver, flags, method, _t, _d, crc, csize, _size, nlen, xlen = _LOCAL_HEADER.unpack(head)
-            name = fh.read(nlen).decode("utf-8" if flags & 0x800 else "cp437", "replace")
-            fh.seek(xlen, 1)
-            if flags & 0x8:
-                reason = f"member {name} has no sizes in its local header"
-                break
-            member = f"{path}!{name}"
-            raw = fh.read(csize)
-            if len(raw) < csize:
-                reason = f"the archive ends inside member {name}"
-                yield SourceItem(member, error=RecordError("member cut off (truncated ZIP)", where=member))
-                break
-            if name.lower().endswith(".xml"):
-                count += 1
-                yield _salvaged_member(member, raw, method, crc)
-            head = fh.read(_LOCAL_HEADER.size)
-    finally:
-        fh.close()
-    why = f"damaged ZIP archive ({cause}); read {count} members from local headers until {reason}"
-    yield SourceItem(where, error=RecordError(why, where=where))
-
-
-def _salvaged_member(where: str, raw: bytes, method: int, crc: int) -> SourceItem:
-    try:
-        data = zlib.decompressobj(-15).decompress(raw) if method == 8 else raw
-    except zlib.error as exc:
-        return SourceItem(where, error=RecordError(f"damaged ZIP member ({exc})", where=where))
-    if method not in (0, 8) or zlib.crc32(data) != crc:
-        return SourceItem(where, error=RecordError("damaged ZIP member (bad CRC or method)", where=where))
-    return parse_record(where, data)
 
 
 # --------------------------------------------------------------------------- value helpers
@@ -173,25 +150,32 @@ def _prune(d: Json) -> Json:
     return {k: v for k, v in d.items() if v is not None and v != [] and v != {}}
 
 
-def _text(el: Element, path: str) -> str | None:
-    value = el.findtext(path)
+def _text(el: _Node, path: str) -> str | None:
+    value = _raw_text(el, path)
     return value.strip() or None if value is not None else None
 
 
-def _texts(el: Element, path: str) -> list[str]:
-    return [t.strip() for t in (e.text for e in el.iterfind(path)) if t and t.strip()]
+def _raw_text(el: _Node, path: str) -> str | None:
+    """The text with line ends made `\n`: the 2023 bulk files carry `&#xD;` (CR) on every line."""
+    node = el.find(path)
+    value = node.text if node is not None else None
+    return value.replace("\r\n", "\n").replace("\r", "\n") if value and "\r" in value else value
 
 
-def _block(el: Element, path: str) -> str | None:
+def _texts(el: _Node, path: str) -> list[str]:
+    return [t.strip() for t in (e.text for e in el.findall(path)) if t and t.strip()]
+
+
+def _block(el: _Node, path: str) -> str | None:
     """A `<textblock>`, dedented (see the module docstring)."""
-    value = el.findtext(f"{path}/textblock")
+    value = _raw_text(el, f"{path}/textblock")
     if value is None:
         return None
     lines = [line.rstrip() for line in textwrap.dedent(value.expandtabs(4)).splitlines()]
     return "\n".join(lines).strip("\n") or None
 
 
-def _enum(cls: type[nz.E], el: Element, path: str, field: str | None = None) -> nz.E | None:
+def _enum(cls: type[nz.E], el: _Node, path: str, field: str | None = None) -> nz.E | None:
     return _enum_value(cls, _text(el, path), field or path)
 
 
@@ -204,17 +188,22 @@ def _enum_value(cls: type[nz.E], value: str | None, field: str) -> nz.E | None:
     return member
 
 
-def _date(el: Element, path: str) -> str | None:
+def _converted(el: _Node, path: str, convert: Callable[[str], Any], what: str) -> Any:
+    """Element text through a normaliser: 'nothing here' words give None, unreadable text an error."""
     value = _text(el, path)
     if nz.is_none_word(value):
         return None
-    date = nz.to_date(value)
-    if date is None:
-        raise _FieldError(path, f"not a date: {value!r}")
-    return date
+    result = convert(value)
+    if result is None:
+        raise _FieldError(path, f"not {what}: {value!r}")
+    return result
 
 
-def _date_struct(el: Element, path: str) -> Json | None:
+def _date(el: _Node, path: str) -> str | None:
+    return _converted(el, path, nz.to_date, "a date")
+
+
+def _date_struct(el: _Node, path: str) -> Json | None:
     date = _date(el, path)
     if date is None:
         return None
@@ -222,27 +211,16 @@ def _date_struct(el: Element, path: str) -> Json | None:
     return _prune({"date": date, "type": _enum_value(enums.DateType, kind, f"{path}/@type")})
 
 
-def _bool(el: Element, path: str) -> bool | None:
-    value = _text(el, path)
-    if nz.is_none_word(value):
-        return None
-    flag = nz.to_bool(value)
-    if flag is None:
-        raise _FieldError(path, f"not yes/no: {value!r}")
-    return flag
+def _bool(el: _Node, path: str) -> bool | None:
+    return _converted(el, path, nz.to_bool, "yes/no")
 
 
-def _age(el: Element, path: str) -> str | None:
-    value = _text(el, path)
-    if nz.is_none_word(value):
-        return None
-    age = nz.to_age(value)
-    if age is None:
-        raise _FieldError(path, f"not an age: {value!r}")
-    return age
+def _age(el: _Node, path: str) -> str | None:
+    # Keep a spelling that is already the API's ("1 Year"); normalise the rest.
+    return _converted(el, path, lambda t: t if _AGE.fullmatch(t) else nz.to_age(t), "an age")
 
 
-def _int(el: Element, path: str) -> int | None:
+def _int(el: _Node, path: str) -> int | None:
     value = _text(el, path)
     if value is None:
         return None
@@ -253,7 +231,7 @@ def _int(el: Element, path: str) -> int | None:
 
 # --------------------------------------------------------------------------- the record
 
-def _study(root: Element) -> Json:
+def _study(root: _Node) -> Json:
     protocol = _prune({
         "identificationModule": _identification(root),
         "statusModule": _status(root),
@@ -261,7 +239,8 @@ def _study(root: Element) -> Json:
         "oversightModule": _oversight(root),
         "descriptionModule": _prune({"briefSummary": _block(root, "brief_summary"),
                                      "detailedDescription": _block(root, "detailed_description")}),
-        "conditionsModule": _prune({"conditions": _texts(root, "condition"), "keywords": _texts(root, "keyword")}),
+        "conditionsModule": _prune({"conditions": _texts(root, "condition"),
+                                    "keywords": _texts(root, "keyword")}),
         "designModule": _design(root),
         "armsInterventionsModule": _arms_interventions(root),
         "outcomesModule": _prune({key: _outcomes(root, tag) for tag, key in _OUTCOMES}),
@@ -271,22 +250,25 @@ def _study(root: Element) -> Json:
         "ipdSharingStatementModule": _ipd_sharing(root),
     })
     derived = _prune({
-        "conditionBrowseModule": _prune({"meshes": [{"term": t} for t in _texts(root, "condition_browse/mesh_term")]}),
-        "interventionBrowseModule": _prune(
-            {"meshes": [{"term": t} for t in _texts(root, "intervention_browse/mesh_term")]}),
+        "conditionBrowseModule": _meshes(root, "condition_browse"),
+        "interventionBrowseModule": _meshes(root, "intervention_browse"),
         "miscInfoModule": _prune({"removedCountries": _texts(root, "removed_countries/country")}),
     })
     legacy = _prune({
         "locationCountries": _texts(root, "location_countries/country"),
         "numberOfArms": _int(root, "number_of_arms"),
         "numberOfGroups": _int(root, "number_of_groups"),
-        "downloadDate": nz.to_date((_text(root, "required_header/download_date") or "").rpartition(" on ")[2]),
+        "downloadDate": nz.to_date((_text(root, "required_header/download_date") or "").rpartition("on ")[2]),
     })
     return _prune({"protocolSection": protocol, "derivedSection": derived,
                    "hasResults": root.find("clinical_results") is not None, "x_legacy": legacy})
 
 
-def _identification(root: Element) -> Json:
+def _meshes(root: _Node, tag: str) -> Json:
+    return _prune({"meshes": [{"term": t} for t in _texts(root, f"{tag}/mesh_term")]})
+
+
+def _identification(root: _Node) -> Json:
     return _prune({
         "nctId": _text(root, "id_info/nct_id"),
         "nctIdAliases": _texts(root, "id_info/nct_alias"),
@@ -319,7 +301,7 @@ _DATES = (  # XML element, v2 key, whether v2 wraps it in a DateStruct
 _OLD_DATE_NAMES = {"study_first_submitted": "firstreceived_date", "last_update_submitted": "lastchanged_date"}
 
 
-def _status(root: Element) -> Json:
+def _status(root: _Node) -> Json:
     module: Json = {
         "overallStatus": _enum(enums.Status, root, "overall_status"),
         "lastKnownStatus": _enum(enums.Status, root, "last_known_status"),
@@ -333,11 +315,12 @@ def _status(root: Element) -> Json:
     return _prune(module)
 
 
-def _sponsor(el: Element) -> Json:
-    return _prune({"name": _text(el, "agency"), "class": _enum(enums.AgencyClass, el, "agency_class", "sponsors/*/agency_class")})
+def _sponsor(el: _Node) -> Json:
+    agency_class = _enum(enums.AgencyClass, el, "agency_class", "sponsors/*/agency_class")
+    return _prune({"name": _text(el, "agency"), "class": agency_class})
 
 
-def _sponsors(root: Element) -> Json:
+def _sponsors(root: _Node) -> Json:
     lead = root.find("sponsors/lead_sponsor")
     rp = root.find("responsible_party")
     party = None if rp is None else _prune({
@@ -351,20 +334,21 @@ def _sponsors(root: Element) -> Json:
     return _prune({
         "responsibleParty": party,
         "leadSponsor": None if lead is None else _sponsor(lead),
-        "collaborators": [_sponsor(c) for c in root.iterfind("sponsors/collaborator")],
+        "collaborators": [_sponsor(c) for c in root.findall("sponsors/collaborator")],
     })
 
 
 _OVERSIGHT = (("has_dmc", "oversightHasDmc"), ("is_fda_regulated_drug", "isFdaRegulatedDrug"),
-              ("is_fda_regulated_device", "isFdaRegulatedDevice"), ("is_unapproved_device", "isUnapprovedDevice"),
-              ("is_ppsd", "isPpsd"), ("is_us_export", "isUsExport"))
+              ("is_fda_regulated_device", "isFdaRegulatedDevice"),
+              ("is_unapproved_device", "isUnapprovedDevice"), ("is_ppsd", "isPpsd"),
+              ("is_us_export", "isUsExport"))
 
 
-def _oversight(root: Element) -> Json:
+def _oversight(root: _Node) -> Json:
     return _prune({key: _bool(root, f"oversight_info/{tag}") for tag, key in _OVERSIGHT})
 
 
-def _design(root: Element) -> Json:
+def _design(root: _Node) -> Json:
     study_type = _text(root, "study_type")
     phase_text = _text(root, "phase")
     phases = nz.to_phases(phase_text)
@@ -389,7 +373,7 @@ def _design(root: Element) -> Json:
     })
 
 
-def _design_info(root: Element) -> Json:
+def _design_info(root: _Node) -> Json:
     d = "study_design_info"
     return _prune({
         "allocation": _enum(enums.Allocation, root, f"{d}/allocation"),
@@ -402,38 +386,37 @@ def _design_info(root: Element) -> Json:
     })
 
 
-def _masking(root: Element) -> Json:
+def _masking(root: _Node) -> Json:
     """`Double (Participant, Investigator)` → masking DOUBLE, whoMasked [PARTICIPANT, INVESTIGATOR]."""
-    text = _text(root, "study_design_info/masking")
+    field = "study_design_info/masking"
+    text = _text(root, field)
     masking, who = None, []
     if text:
         m = re.fullmatch(r"(Single|Double|Triple|Quadruple)\s*\((.*)\)", text, flags=re.IGNORECASE)
-        level = m.group(1) if m else text
-        masking = _enum_value(enums.Masking, level, "study_design_info/masking")
-        if m:
-            who = [_enum_value(enums.WhoMasked, w, "study_design_info/masking") for w in m.group(2).split(",")]
-    return _prune({"masking": masking, "maskingDescription": _text(root, "study_design_info/masking_description"),
+        masking = _enum_value(enums.Masking, m.group(1) if m else text, field)
+        who = [_enum_value(enums.WhoMasked, w, field) for w in m.group(2).split(",")] if m else []
+    return _prune({"masking": masking, "maskingDescription": _text(root, f"{field}_description"),
                    "whoMasked": [w for w in who if w]})
 
 
-def _arms_interventions(root: Element) -> Json:
+def _arms_interventions(root: _Node) -> Json:
     arms = [_prune({
         "label": _text(a, "arm_group_label"),
         "type": _enum(enums.ArmGroupType, a, "arm_group_type", "arm_group/arm_group_type"),
         "description": _text(a, "description"),
-    }) for a in root.iterfind("arm_group")]
+    }) for a in root.findall("arm_group")]
     interventions = [_prune({
         "type": _enum(enums.InterventionType, i, "intervention_type", "intervention/intervention_type"),
         "name": _text(i, "intervention_name"),
         "description": _text(i, "description"),
         "armGroupLabels": _texts(i, "arm_group_label"),
         "otherNames": _texts(i, "other_name"),
-    }) for i in root.iterfind("intervention")]
-    _link_interventions(arms, [(_text(i, "intervention_type"), i) for i in root.iterfind("intervention")])
+    }) for i in root.findall("intervention")]
+    _link_interventions(arms, [(_text(i, "intervention_type"), i) for i in root.findall("intervention")])
     return _prune({"armGroups": arms, "interventions": interventions})
 
 
-def _link_interventions(arms: list[Json], interventions: list[tuple[str | None, Element]]) -> None:
+def _link_interventions(arms: list[Json], interventions: list[tuple[str | None, _Node]]) -> None:
     """Derive armGroups[].interventionNames as v2 does: `"Drug: Cisplatin"`, in intervention order."""
     by_label = {arm.get("label"): arm for arm in arms}
     for type_text, el in interventions:
@@ -449,12 +432,12 @@ _OUTCOMES = (("primary_outcome", "primaryOutcomes"), ("secondary_outcome", "seco
              ("other_outcome", "otherOutcomes"))
 
 
-def _outcomes(root: Element, tag: str) -> list[Json]:
+def _outcomes(root: _Node, tag: str) -> list[Json]:
     return [_prune({"measure": _text(o, "measure"), "description": _text(o, "description"),
-                    "timeFrame": _text(o, "time_frame")}) for o in root.iterfind(tag)]
+                    "timeFrame": _text(o, "time_frame")}) for o in root.findall(tag)]
 
 
-def _eligibility(root: Element) -> Json:
+def _eligibility(root: _Node) -> Json:
     return _prune({
         "eligibilityCriteria": _block(root, "eligibility/criteria"),
         "healthyVolunteers": _bool(root, "eligibility/healthy_volunteers"),
@@ -468,26 +451,27 @@ def _eligibility(root: Element) -> Json:
     })
 
 
-def _person(el: Element) -> str | None:
-    name = " ".join(p for p in (_text(el, "first_name"), _text(el, "middle_name"), _text(el, "last_name")) if p)
+def _person(el: _Node) -> str | None:
+    name = " ".join(filter(None, (_text(el, "first_name"), _text(el, "middle_name"), _text(el, "last_name"))))
     degrees = _text(el, "degrees")
     return f"{name}, {degrees}" if name and degrees else name or None
 
 
-def _contact(el: Element) -> Json:
+def _contact(el: _Node) -> Json:
     return _prune({"name": _person(el), "role": enums.ContactRole.CONTACT, "phone": _text(el, "phone"),
                    "phoneExt": _text(el, "phone_ext"), "email": _text(el, "email")})
 
 
-def _official(el: Element) -> Json:
+def _official(el: _Node) -> Json:
     return _prune({"name": _person(el), "affiliation": _text(el, "affiliation"),
                    "role": _enum(enums.OfficialRole, el, "role", "overall_official/role")})
 
 
-def _location(el: Element) -> Json:
+def _location(el: _Node) -> Json:
     # v2 lists a site's investigators among its contacts, with their role instead of CONTACT.
-    investigators = [_prune({"name": _person(i), "role": _enum(enums.ContactRole, i, "role", "location/investigator/role")})
-                     for i in el.iterfind("investigator")]
+    investigators = [_prune({"name": _person(i),
+                             "role": _enum(enums.ContactRole, i, "role", "location/investigator/role")})
+                     for i in el.findall("investigator")]
     return _prune({
         "facility": _text(el, "facility/name"),
         "status": _enum(enums.Status, el, "status", "location/status"),
@@ -495,34 +479,35 @@ def _location(el: Element) -> Json:
         "state": _text(el, "facility/address/state"),
         "zip": _text(el, "facility/address/zip"),
         "country": _text(el, "facility/address/country"),
-        "contacts": [_contact(c) for c in el.iterfind("contact")]
-        + [_contact(c) for c in el.iterfind("contact_backup")] + investigators,
+        "contacts": [_contact(c) for c in el.findall("contact")]
+        + [_contact(c) for c in el.findall("contact_backup")] + investigators,
     })
 
 
-def _contacts_locations(root: Element) -> Json:
+def _contacts_locations(root: _Node) -> Json:
     return _prune({
-        "centralContacts": [_contact(c) for c in root.iterfind("overall_contact")]
-        + [_contact(c) for c in root.iterfind("overall_contact_backup")],
-        "overallOfficials": [_official(o) for o in root.iterfind("overall_official")],
-        "locations": [_location(loc) for loc in root.iterfind("location")],
+        "centralContacts": [_contact(c) for c in root.findall("overall_contact")]
+        + [_contact(c) for c in root.findall("overall_contact_backup")],
+        "overallOfficials": [_official(o) for o in root.findall("overall_official")],
+        "locations": [_location(loc) for loc in root.findall("location")],
     })
 
 
-def _references(root: Element) -> Json:
-    refs = [(r, enums.ReferenceType.BACKGROUND) for r in root.iterfind("reference")]
-    refs += [(r, enums.ReferenceType.RESULT) for r in root.iterfind("results_reference")]
+def _references(root: _Node) -> Json:
+    refs = [(r, enums.ReferenceType.BACKGROUND) for r in root.findall("reference")]
+    refs += [(r, enums.ReferenceType.RESULT) for r in root.findall("results_reference")]
     return _prune({
         "references": [_prune({"pmid": _text(r, "PMID"), "type": kind, "citation": _text(r, "citation")})
                        for r, kind in refs],
         "seeAlsoLinks": [_prune({"label": _text(link, "description"), "url": _text(link, "url")})
-                         for link in root.iterfind("link")],
-        "availIpds": [_prune({"id": _text(d, "doc_id"), "type": _text(d, "doc_type"), "url": _text(d, "doc_url"),
-                              "comment": _text(d, "doc_comment")}) for d in root.iterfind("study_docs/study_doc")],
+                         for link in root.findall("link")],
+        "availIpds": [_prune({"id": _text(d, "doc_id"), "type": _text(d, "doc_type"),
+                              "url": _text(d, "doc_url"), "comment": _text(d, "doc_comment")})
+                      for d in root.findall("study_docs/study_doc")],
     })
 
 
-def _ipd_sharing(root: Element) -> Json:
+def _ipd_sharing(root: _Node) -> Json:
     """`<patient_data>` → v2 ipdSharingStatementModule (`Statistical Analysis Plan (SAP)` → `SAP`)."""
     pd = root.find("patient_data")
     if pd is None:

@@ -125,7 +125,7 @@ def to_age(text: str | None) -> str | None:
     if unit is None:
         return None
     number = number.rstrip("0").rstrip(".") if "." in number else number
-    return f"{number} {unit}s"
+    return f"{number} {unit}" if number == "1" else f"{number} {unit}s"
 
 
 def to_sex(text: str | None) -> enums.Sex | None:
