@@ -33,7 +33,8 @@ def test_dates(text: str, date: str | None) -> None:
     assert to_date(text) == date
 
 
-@pytest.mark.parametrize(("text", "age"), [("18 Years", "18 Years"), ("18 years", "18 Years"),
+@pytest.mark.parametrize(("text", "age"), [
+    ("18 Years", "18 Years"), ("18 years", "18 Years"),
                                            ("N/A", None), ("6 Months", "6 Months"), ("18", "18 Years"), ("1 year", "1 Year")])
 def test_ages(text: str, age: str | None) -> None:
     assert to_age(text) == age

@@ -1,0 +1,70 @@
+"""The application: one object binding a store to search, criteria and matching. Interfaces call only this."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from trialscout.match import criteria_for, match_study, patient_query
+from trialscout.model import Study
+from trialscout.model.criteria import Criterion
+from trialscout.model.match import TrialMatch
+from trialscout.model.patient import PatientFacts
+from trialscout.search import search
+from trialscout.store import Page, SqliteStore, StudyFilters, open_store
+
+CRITERIA = "criteria"
+"""The derived-document kind under which structured criteria are stored at ingest."""
+
+
+def derive_criteria(study: Study) -> dict[str, Any]:
+    """What ingest stores beside each study: its structured criteria (so matching never re-parses)."""
+    from trialscout.criteria import parse_criteria
+
+    return {CRITERIA: [c.model_dump(mode="json") for c in parse_criteria(study.eligibility_text or "")]}
+
+
+class Trialscout:
+    def __init__(self, db: str | Path | None = None, *, readonly: bool = True,
+                 store: SqliteStore | None = None) -> None:
+        self.store = store or open_store(db, readonly=readonly)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Trialscout:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def search(self, text: str | None, filters: StudyFilters | None = None, *, limit: int = 20, offset: int = 0,
+               mode: str = "all") -> Page:
+        return search(self.store, text, filters, limit=limit, offset=offset, mode=mode)
+
+    def study(self, nct_id: str) -> Study:
+        return self.store.get(nct_id.strip())
+
+    def criteria(self, nct_id: str) -> list[Criterion]:
+        study = self.study(nct_id)
+        return criteria_for(study, self.store.get_derived(study.nct_id, CRITERIA))
+
+    def match_one(self, facts: PatientFacts, nct_id: str, *, relevance: float = 0.0,
+                  today: dt.date | None = None) -> TrialMatch:
+        study = self.study(nct_id)
+        crits = criteria_for(study, self.store.get_derived(study.nct_id, CRITERIA))
+        return match_study(study, facts, criteria=crits, relevance=relevance, today=today)
+
+    def match(self, facts: PatientFacts, *, nct_ids: list[str] | None = None, top: int = 10,
+              filters: StudyFilters | None = None, candidates: int = 200,
+              today: dt.date | None = None) -> list[TrialMatch]:
+        """Rank trials for a patient, best first: the given trials, or candidates retrieved by search."""
+        if nct_ids:
+            results = [self.match_one(facts, i, today=today) for i in nct_ids]
+        else:
+            page = self.search(patient_query(facts), filters, limit=candidates, mode="any")
+            best = max((h.score for h in page.hits), default=0.0) or 1.0
+            results = [self.match_one(facts, h.nct_id, relevance=h.score / best, today=today) for h in page.hits]
+        results.sort(key=lambda m: (-m.score, m.nct_id))
+        return results[:top] if top else results

@@ -1,0 +1,40 @@
+"""Eligibility criteria engine: split a block into criteria and extract typed, computable constraints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from trialscout.criteria.extract import extract
+from trialscout.criteria.split import split_criteria, split_spans
+from trialscout.criteria.text import normalize
+from trialscout.model.criteria import Constraint, Criterion
+
+__all__ = ["Constraint", "Criterion", "criteria_contract", "extract", "parse_criteria", "split_criteria"]
+
+
+def parse_criteria(text: str) -> list[Criterion]:
+    """Every criterion of an eligibility block with its type, span, nesting and constraints.
+
+    Spans (of criteria and of constraints) are character offsets into `text`.
+    """
+    if not text or not text.strip():
+        return []
+    norm = normalize(text)
+    out: list[Criterion] = []
+    for p in split_spans(text):
+        body = norm[p.start:p.end]
+        out.append(Criterion(
+            type=p.type,  # type: ignore[arg-type]
+            text=" ".join(text[p.start:p.end].split()),
+            span=(p.start, p.end),
+            constraints=extract(body, p.type, p.section, p.start),
+            section=p.section,
+            level=p.level,
+            parent=p.parent,
+        ))
+    return out
+
+
+def criteria_contract(text: str) -> list[dict[str, Any]]:
+    """The JSON contract: `[{"type", "text", "span", "computable", "constraints": [...]}, ...]`."""
+    return [c.to_contract() for c in parse_criteria(text)]

@@ -1,0 +1,83 @@
+"""ConText-style modifiers: negation, hypothetical, historical and exception cues with scopes (rules as data)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from trialscout.criteria import rules
+
+_HARD_STOP = re.compile(r"[;:]|\.(?=\s|$)|\n\s*\n")
+_FLAG = {"NEGATED_EXISTENCE": "negated", "EXCEPTION": "negated", "HYPOTHETICAL": "hypothetical",
+         "HISTORICAL": "historical"}
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    category: str
+    direction: str
+    kinds: frozenset[str]
+    max_chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    flag: str
+    start: int
+    end: int
+    kinds: frozenset[str]
+    cue: tuple[int, int]
+
+
+@cache
+def _cues() -> tuple[re.Pattern[str], dict[str, Cue]]:
+    data = rules.load("context.json")
+    default_kinds = frozenset(data["default_kinds"])
+    table: dict[str, Cue] = {}
+    for c in data["cues"]:
+        key = " ".join(c["literal"].lower().split())
+        table[key] = Cue(c["category"], c["direction"], frozenset(c.get("kinds", default_kinds)),
+                         int(c.get("max_chars", data["default_max_chars"])))
+    alts = sorted(table, key=len, reverse=True)
+    body = "|".join(r"\s+".join(re.escape(w) for w in k.split()) for k in alts)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE), table
+
+
+def _lookup(table: dict[str, Cue], text: str) -> Cue | None:
+    return table.get(" ".join(text.lower().split()))
+
+
+def scopes(text: str, protected: list[tuple[int, int]]) -> list[Scope]:
+    """Every modifier scope in `text` (a criterion); cues inside `protected` spans (mentions) are ignored."""
+    pattern, table = _cues()
+    found: list[tuple[int, int, Cue]] = []
+    for m in pattern.finditer(text):
+        if any(a <= m.start() and m.end() <= b and b - a > m.end() - m.start() for a, b in protected):
+            continue
+        cue = _lookup(table, m.group())
+        if cue is not None:
+            found.append((m.start(), m.end(), cue))
+    stops = sorted([m.start() for m in _HARD_STOP.finditer(text)]
+                   + [s for s, _, c in found if c.category in ("TERMINATE", "EXCEPTION")])
+    out: list[Scope] = []
+    for s, e, cue in found:
+        flag = _FLAG.get(cue.category)
+        if flag is None:
+            continue
+        if cue.direction in ("forward", "bidirectional"):
+            end = next((x for x in stops if x >= e), len(text))
+            out.append(Scope(flag, e, min(end, e + cue.max_chars), cue.kinds, (s, e)))
+        if cue.direction in ("backward", "bidirectional"):
+            start = max([x + 1 for x in stops if x < s] + [0])
+            out.append(Scope(flag, max(start, s - cue.max_chars), s, cue.kinds, (s, e)))
+    return out
+
+
+def flags_for(kind: str, start: int, end: int, all_scopes: list[Scope]) -> dict[str, bool]:
+    """The modifier flags a constraint of `kind` spanning [start, end) gets from the scopes it falls in."""
+    out: dict[str, bool] = {}
+    for sc in all_scopes:
+        if kind in sc.kinds and start < sc.end and sc.start < end and not (sc.cue[0] <= start < sc.cue[1]):
+            out[sc.flag] = True
+    return out

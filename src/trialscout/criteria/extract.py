@@ -1,0 +1,61 @@
+"""Criterion text -> constraints: run every extractor, then apply ConText negation/hypothetical/historical."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from trialscout.criteria import context, extract_dict, extract_numeric, vocab
+from trialscout.criteria.text import normalize
+from trialscout.model.criteria import Constraint
+
+MAX_CHARS = 4000
+"""Extraction reads at most this much of one criterion (keeps time per record bounded)."""
+
+_MODIFIABLE = {"condition", "comorbidity", "prior_therapy", "pregnancy", "biomarker", "other", "consent_or_compliance"}
+
+
+def find_all(text: str, ctype: str = "inclusion", section: str | None = None) -> list[dict[str, Any]]:
+    """Every constraint found in one criterion, as dicts with spans relative to `text`."""
+    text = normalize(text[:MAX_CHARS])
+    mentions = vocab.find(text)
+    found: list[dict[str, Any]] = []
+    found += extract_numeric.ages(text, ctype, section)
+    found += extract_numeric.performance(text, ctype, section)
+    found += extract_numeric.life_expectancy(text, ctype, section)
+    lab_found, conditional = extract_numeric.labs(text, ctype, mentions)
+    found += lab_found
+    skip = conditional + [f["span"] for f in lab_found]
+    found += extract_dict.conditions(text, ctype, mentions, skip)
+    found += extract_dict.biomarkers(text, mentions, skip)
+    found += extract_dict.therapies(text, mentions, skip)
+    found += extract_dict.comorbidities(text, mentions, skip)
+    found += extract_dict.simple(text, mentions, "pregnancy", "pregnancy", "status", skip)
+    found += extract_dict.simple(text, mentions, "consent_or_compliance", "consent_or_compliance", "aspect", skip)
+    found += extract_dict.simple(text, mentions, "other", "other", "name", skip)
+    found += extract_dict.sex(text, section)
+    _apply_context(text, mentions, found)
+    return found
+
+
+def _apply_context(text: str, mentions: list[vocab.Mention], found: list[dict[str, Any]]) -> None:
+    if not any(f["kind"] in _MODIFIABLE for f in found):
+        return
+    scopes = context.scopes(text, [(m.start, m.end) for m in mentions])
+    for f in found:
+        if f["kind"] in _MODIFIABLE:
+            f.update(context.flags_for(f["kind"], f["span"][0], f["span"][1], scopes))
+
+
+def extract(text: str, ctype: str = "inclusion", section: str | None = None, offset: int = 0) -> list[Constraint]:
+    """Constraints of one criterion; spans are shifted by `offset` (the criterion's start in the block)."""
+    out: list[Constraint] = []
+    for f in find_all(text, ctype, section):
+        s, e = f.pop("span")
+        try:
+            out.append(Constraint(span=(s + offset, e + offset), **f))
+        except ValidationError:
+            continue
+    out.sort(key=lambda c: c.span)
+    return out

@@ -1,0 +1,289 @@
+"""Constraints from dictionary mentions: condition, biomarker, therapy, comorbidity, pregnancy, consent, sex."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from trialscout.criteria.extract_concepts import (
+    _CONCURRENT,
+    _STRONG_SETTINGS,
+    _THERAPY_CUE,
+    lesion_counts,
+    lines_of_therapy,
+    nyha,
+    sizes,
+    stages,
+    windows,
+)
+from trialscout.criteria.numeric import NUM, comp_re, op_of, parse_num
+from trialscout.criteria.vocab import Mention
+
+Found = dict[str, Any]
+
+_SYMBOL_STATUS = re.compile(r"\s*(?:\(\s*)?(?P<s>\+|-|−)(?:\s*\))?(?![\w\d])")
+_IHC = re.compile(r"\b(?:IHC\s*(?:score\s*(?:of\s*)?)?(?P<a>[0-3])\s*\+?|(?P<b>[0-3])\s*\+\s*(?:by\s+|on\s+)?IHC|"
+                  r"(?P<c>[0-3])\+)", re.IGNORECASE)
+_ISH_POS = re.compile(r"\b(?:F?ISH|CISH|SISH)\s*(?:\+|positive|amplified)|(?:amplified|positive)\s+by\s+F?ISH",
+                      re.IGNORECASE)
+_VARIANT = re.compile(r"\b(?:[A-Z]\d{2,4}[A-Z]|exon\s*\d{1,2}\s*(?:deletion|insertion|skipping|mutation)s?|"
+                      r"T790M|ITD)\b")
+_SCORE_TYPE = r"TPS|CPS|TC|IC|tumou?r\s+proportion\s+score|combined\s+positive\s+score"
+_SCORE = re.compile(rf"\s*(?:\(?\s*(?P<type>{_SCORE_TYPE})\s*\)?)?[^\d;.]{{0,25}}?"
+                    rf"(?P<comp>{comp_re()})\s*(?P<n>{NUM})\s*%?", re.IGNORECASE)
+_QUALIFIER = re.compile(r"\b(active|uncontrolled|symptomatic|severe|significant|clinically\s+significant|chronic|"
+                        r"acute|untreated|unstable|known|current|ongoing|serious|progressive|decompensated)\b",
+                        re.IGNORECASE)
+_FEMALE = re.compile(r"^\W*(?:(?:adult|postmenopausal|post-menopausal|premenopausal|pre-menopausal|perimenopausal)"
+                     r"\s+)?(?:female|females|women|woman|girls)\b|\b(?:sex|gender)\s*[:=]?\s*(?:female|women)\b|"
+                     r"(?:^|[,;]\s*)(?:female|women)\s*(?:patients?\s+)?(?:only)?\s*[;,.]?\s*$|"
+                     r"\b(?:female|women)\s+(?:patients?|subjects?|participants?)?\s*only\b", re.IGNORECASE)
+_MALE = re.compile(r"^\W*(?:adult\s+)?(?:male|males|men|man|boys)\b|\b(?:sex|gender)\s*[:=]?\s*(?:male|men)\b|"
+                   r"(?:^|[,;]\s*)(?:male|men)\s*(?:patients?\s+)?(?:only)?\s*[;,.]?\s*$|"
+                   r"\b(?:male|men)\s+(?:patients?|subjects?|participants?)?\s*only\b", re.IGNORECASE)
+_ALL = re.compile(r"\b(?:male\s*(?:and|or|&|/)\s*female|female\s*(?:and|or|&|/)\s*male|men\s+(?:and|or)\s+women|"
+                  r"women\s+(?:and|or)\s+men|both\s+(?:sexes|genders)|either\s+sex|all\s+genders|"
+                  r"males\s+(?:and|or)\s+females|females\s+(?:and|or)\s+males)\b", re.IGNORECASE)
+_NOT_SEX = re.compile(r"pregnan|childbearing|child-bearing|contracept|lactat|breast-?\s?feed|nursing|reproductive|"
+                      r"menarche|fertil|steril|oocyte|sperm|partner|birth\s+control", re.IGNORECASE)
+
+
+def sex(text: str, section: str | None) -> list[Found]:
+    if _NOT_SEX.search(text):
+        return []
+    for pat, value in ((_ALL, "ALL"), (_FEMALE, "FEMALE"), (_MALE, "MALE")):
+        m = pat.search(text)
+        if m:
+            return [{"kind": "sex", "span": (m.start(), m.end()), "sex": value}]
+    if section and section.lower() in ("sex", "gender"):
+        low = text.lower()
+        value = "ALL" if "male" in low and "female" in low else "FEMALE" if "female" in low else (
+            "MALE" if "male" in low else None)
+        if value:
+            return [{"kind": "sex", "span": (0, len(text)), "sex": value}]
+    return []
+
+
+def conditions(text: str, ctype: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
+    out: list[Found] = []
+    stage_list, _ = stages(text)
+    settings = [m for m in mentions if m.has("condition_setting")]
+    setting_names = list(dict.fromkeys(m.get("condition_setting").canon for m in settings  # type: ignore[union-attr]
+                                       if m.get("condition_setting").canon != "measurable"))  # type: ignore[union-attr]
+    measurable = any(m.get("condition_setting").canon == "measurable" for m in settings)  # type: ignore[union-attr]
+    diseases = [m for m in mentions if m.has("oncotree") and not _inside(m, skip)]
+    for m in diseases:
+        e = m.get("oncotree")
+        f: Found = {"kind": "condition", "span": (m.start, m.end), "name": text[m.start:m.end], "code": e.canon}
+        _attach(f, stage_list, setting_names, measurable)
+        out.append(f)
+    if not diseases:
+        strong = [s for s in setting_names if s in _STRONG_SETTINGS]
+        if stage_list or strong or measurable:
+            first = min([m.start for m in settings] + [_stage_pos(text)])
+            f = {"kind": "condition", "span": (first, len(text))}
+            _attach(f, stage_list, strong if not stage_list else setting_names, measurable)
+            out.append(f)
+    for m in mentions:
+        site = m.get("metastasis_site")
+        if site and not _inside(m, skip):
+            out.append({"kind": "condition", "span": (m.start, m.end), "name": text[m.start:m.end],
+                        "metastasis_site": site.canon})
+    out.extend(sizes(text, ctype))
+    out.extend(f for f in lesion_counts(text) if not any(_overlap(f["span"], g["span"]) for g in out[-3:]
+                                                         if "size_cm" in g))
+    return out
+
+
+def _stage_pos(text: str) -> int:
+    _, spans = stages(text)
+    return spans[0][0] if spans else len(text)
+
+
+def _attach(f: Found, stage_list: list[str], settings: list[str], measurable: bool) -> None:
+    if stage_list:
+        f["stage"] = stage_list
+    if settings:
+        f["setting"] = settings
+    if measurable:
+        f["measurable"] = True
+
+
+def _inside(m: Mention, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= m.start < b for a, b in spans)
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def biomarkers(text: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
+    out: list[Found] = []
+    bms = [(i, m) for i, m in enumerate(mentions) if m.has("biomarker") and not _inside(m, skip)]
+    for idx, (i, m) in enumerate(bms):
+        e = m.get("biomarker")
+        f: Found = {"kind": "biomarker", "span": (m.start, m.end), "name": e.canon}
+        status, end = _status(text, mentions, i, bms[idx + 1:])
+        status = _own_status(e.canon, text[m.start:m.end]) or status
+        if status:
+            f["status"] = status
+            f["span"] = (m.start, max(m.end, end))
+        _extras(f, text, m, e.canon)
+        out.append(f)
+    for m in mentions:
+        s = m.get("condition_setting")
+        if s and s.canon == "triple_negative":
+            out.extend({"kind": "biomarker", "span": (m.start, m.end), "name": n, "status": "negative"}
+                       for n in ("ER", "PR", "HER2"))
+    return out
+
+
+def _own_status(canon: str, written: str) -> str | None:
+    low = written.lower()
+    if canon == "MSI":
+        return "stable" if ("stable" in low or low == "mss") else ("high" if re.search(r"h(igh)?$", low) else None)
+    if canon == "MMR":
+        return "deficient" if low.startswith("d") or "defici" in low else ("proficient" if low.startswith("p") or
+                                                                            "profici" in low else None)
+    if canon == "TMB" and re.search(r"h(igh)?$", low):
+        return "high"
+    return None
+
+
+def _status(text: str, mentions: list[Mention], i: int, later: list[tuple[int, Mention]]) -> tuple[str | None, int]:
+    m = mentions[i]
+    sym = _SYMBOL_STATUS.match(text, m.end)
+    if sym:
+        return ("positive" if sym.group("s") == "+" else "negative"), sym.end()
+    for nxt in mentions[i + 1:i + 5]:
+        if nxt.start - m.end > 30 or re.search(r"[;.]", text[m.end:nxt.start]):
+            break
+        st = nxt.get("biomarker_status")
+        if st:
+            return st.canon, nxt.end
+        if not (nxt.has("biomarker") or nxt.has("oncotree")):
+            break
+    for prev in reversed(mentions[max(0, i - 2):i]):
+        st = prev.get("biomarker_status")
+        if st and m.start - prev.end <= 12 and re.fullmatch(r"[\s-]*(?:for|to)?\s*", text[prev.end:m.start]):
+            return st.canon, m.end
+    return None, m.end
+
+
+def _extras(f: Found, text: str, m: Mention, canon: str) -> None:
+    window = text[m.end:m.end + 60]
+    if canon == "HER2":
+        ihc = _IHC.search(window) or _IHC.search(text[max(0, m.start - 30):m.start])
+        if ihc:
+            score = int(next(g for g in ihc.groups() if g is not None))
+            f["method"] = "IHC"
+            ish = _ISH_POS.search(text)
+            f["status"] = "positive" if score == 3 or (score == 2 and ish) else (
+                "equivocal" if score == 2 else "negative")
+        elif _ISH_POS.search(window):
+            f["method"], f["status"] = "ISH", "amplified"
+    if canon == "PD-L1":
+        sc = _SCORE.match(window)
+        if sc:
+            op = op_of(sc)
+            f.update(op=op, value=parse_num(sc.group("n")))
+            kind = (sc.group("type") or "").upper()
+            f["score_type"] = "TPS" if "PROPORTION" in kind else "CPS" if "COMBINED" in kind else (kind or None)
+            if f["score_type"] is None:
+                del f["score_type"]
+            f.setdefault("status", "positive" if op in (">=", ">") and (f["value"] or 0) > 0 else "negative")
+    var = _VARIANT.search(window[:40])
+    if var and canon not in ("PD-L1", "HER2"):
+        f["variant"] = var.group()
+        f.setdefault("status", "mutated")
+
+
+def therapies(text: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
+    thera = [m for m in mentions if m.has("drug", "prior_therapy_class", "modality") and not _inside(m, skip)]
+    lines = lines_of_therapy(text)
+    if not _THERAPY_CUE.search(text) and not lines:
+        return []
+    wins = windows(text)
+    concurrent = bool(_CONCURRENT.search(text))
+    response = next((m.get("response").canon for m in mentions if m.has("response")), None)  # type: ignore[union-attr]
+    setting = next((m.get("therapy_setting").canon for m in mentions if m.has("therapy_setting")), None)  # type: ignore[union-attr]
+    out: list[Found] = []
+    for m in thera:
+        out.append(_therapy(text, m, wins, concurrent, response, setting, lines))
+    if not out and lines:
+        out.append({"kind": "prior_therapy", "span": lines[2], "modality": "systemic_therapy",
+                    "lines_op": lines[0], "lines": lines[1]})
+    return out
+
+
+def _therapy(text: str, m: Mention, wins: list[tuple[int, int, str, float]], concurrent: bool,
+             response: str | None, setting: str | None, lines: tuple[str, float, tuple[int, int]] | None) -> Found:
+    f: Found = {"kind": "prior_therapy", "span": (m.start, m.end)}
+    drug, cls, mod = m.get("drug"), m.get("prior_therapy_class"), m.get("modality")
+    if drug:
+        f.update(agent=drug.canon, agent_class=drug.extra)
+    elif cls:
+        f["agent_class"] = cls.canon
+    elif mod:
+        f["modality"] = mod.canon
+    win = _nearest_window(m, wins)
+    if win:
+        f.update(window_op=win[2], window_days=win[3])
+    if lines:
+        f.update(lines_op=lines[0], lines=lines[1])
+    if concurrent:
+        f["concurrent"] = True
+    if response:
+        f["response"] = response
+    if setting:
+        f["therapy_setting"] = setting
+    return f
+
+
+def _nearest_window(m: Mention, wins: list[tuple[int, int, str, float]]) -> tuple[int, int, str, float] | None:
+    if not wins:
+        return None
+    after = [w for w in wins if w[0] >= m.end]
+    return after[0] if after else wins[-1]
+
+
+def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
+    out: list[Found] = []
+    wins = windows(text)
+    ny = nyha(text)
+    for m in mentions:
+        e = m.get("comorbidity")
+        if e is None or _inside(m, skip) or m.has("oncotree", "metastasis_site", "biomarker"):
+            continue
+        f: Found = {"kind": "comorbidity", "span": (m.start, m.end), "name": e.canon}
+        quals = [q.lower() for q in _QUALIFIER.findall(text[max(0, m.start - 30):m.start])]
+        if quals:
+            f["qualifier"] = list(dict.fromkeys(" ".join(q.split()) for q in quals))
+        win = next((w for w in wins if w[0] >= m.end and w[2] in ("<=", "<")
+                    and not re.search(r"[;]", text[m.end:w[0]])), None)
+        if win:
+            f["within_months"] = round(win[3] / 30, 1) if win[3] % 365 else round(win[3] / 365 * 12, 1)
+        if ny and e.canon == "heart_failure":
+            f.update(nyha_op=ny[0], nyha_class=ny[1])
+        out.append(f)
+    return _dedupe(out, "name")
+
+
+def simple(text: str, mentions: list[Mention], category: str, kind: str, field: str,
+           skip: list[tuple[int, int]]) -> list[Found]:
+    out = []
+    for m in mentions:
+        e = m.get(category)
+        if e and not _inside(m, skip):
+            out.append({"kind": kind, "span": (m.start, m.end), field: e.canon})
+    return _dedupe(out, field)
+
+
+def _dedupe(found: list[Found], field: str) -> list[Found]:
+    seen: set[Any] = set()
+    out = []
+    for f in found:
+        if f[field] not in seen:
+            seen.add(f[field])
+            out.append(f)
+    return out

@@ -1,0 +1,103 @@
+"""One dictionary over every rule vocabulary (analytes, concepts, OncoTree, drugs); longest-match lookup."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from trialscout.criteria import rules
+from trialscout.criteria.text import phrase_key, tokens
+
+MAX_WORDS = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    category: str
+    """analyte | oncotree | drug | biomarker | biomarker_status | prior_therapy_class | modality | ... """
+    canon: str
+    exact: str | None = None
+    """If set, the text must read exactly this (case-sensitive abbreviations like `ER`, `ALL`)."""
+    extra: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    start: int
+    end: int
+    entries: tuple[Entry, ...]
+
+    def get(self, category: str) -> Entry | None:
+        return next((e for e in self.entries if e.category == category), None)
+
+    def has(self, *categories: str) -> bool:
+        return any(e.category in categories for e in self.entries)
+
+
+def _add(table: dict[str, list[Entry]], phrase: str, category: str, canon: str, extra: str | None = None) -> None:
+    exact = None
+    if phrase.startswith("="):
+        phrase = exact = phrase[1:]
+    key = phrase_key(phrase)
+    if key:
+        table.setdefault(key, []).append(Entry(category, canon, exact, extra))
+
+
+@cache
+def table() -> dict[str, tuple[Entry, ...]]:
+    t: dict[str, list[Entry]] = {}
+    for name, spec in rules.load("analytes.json")["analytes"].items():
+        for syn in spec["synonyms"]:
+            _add(t, syn, "analyte", name)
+    concepts = rules.load("concepts.json")
+    for category, groups in concepts.items():
+        if category.startswith("_") or category == "examples":
+            continue
+        for canon, syns in groups.items():
+            for syn in syns:
+                _add(t, syn, category, canon)
+    for phrase, code in rules.load("oncotree.json")["names"].items():
+        _add(t, phrase, "oncotree", code, phrase)
+    for name, cls in rules.load("drugs.json")["drugs"].items():
+        _add(t, name, "drug", name, cls)
+    return {k: tuple(v) for k, v in t.items()}
+
+
+@cache
+def _first_words() -> dict[str, int]:
+    """First word of every phrase -> the longest phrase (in words) starting with it."""
+    out: dict[str, int] = {}
+    for key in table():
+        words = key.split(" ")
+        out[words[0]] = max(out.get(words[0], 0), len(words))
+    return out
+
+
+def _fits(entry: Entry, text: str, start: int, end: int) -> bool:
+    return entry.exact is None or text[start:end] == entry.exact
+
+
+def find(text: str) -> list[Mention]:
+    """Longest dictionary matches, left to right, without overlaps."""
+    tab, first = table(), _first_words()
+    toks = tokens(text)
+    out: list[Mention] = []
+    i, n = 0, len(toks)
+    while i < n:
+        hit = None
+        longest = first.get(toks[i][0], 0)
+        for size in range(min(longest, MAX_WORDS, n - i), 0, -1):
+            key = " ".join(t[0] for t in toks[i:i + size])
+            entries = tab.get(key)
+            if entries:
+                s, e = toks[i][1], toks[i + size - 1][2]
+                fitting = tuple(x for x in entries if _fits(x, text, s, e))
+                if fitting:
+                    hit = Mention(s, e, fitting)
+                    i += size
+                    break
+        if hit is None:
+            i += 1
+        else:
+            out.append(hit)
+    return out

@@ -1,0 +1,202 @@
+"""Eligibility criteria as data: Criterion (one criterion with its span) and Constraint (what it asks)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+CriterionType = Literal["inclusion", "exclusion"]
+Kind = Literal[
+    "age",
+    "sex",
+    "performance_status",
+    "lab",
+    "condition",
+    "biomarker",
+    "prior_therapy",
+    "life_expectancy",
+    "pregnancy",
+    "comorbidity",
+    "consent_or_compliance",
+    "other",
+]
+Op = Literal["<", "<=", ">", ">=", "=", "between"]
+Span = tuple[int, int]
+
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "age": ("min_years", "max_years"),
+    "sex": ("sex",),
+    "performance_status": ("scale", "op", "value", "value_high", "op_inferred"),
+    "lab": (
+        "analyte", "op", "value", "value_high", "unit", "uln_multiple", "lln_multiple",
+        "applies_if", "op_inferred", "unit_inferred",
+    ),
+    "life_expectancy": ("op", "months", "op_inferred"),
+    "condition": (
+        "name", "code", "stage", "setting", "metastasis_site", "measurable",
+        "lesion_count_op", "lesion_count", "lesion_count_high", "size_op", "size_cm", "op_inferred",
+    ),
+    "biomarker": ("name", "status", "variant", "method", "score_type", "op", "value"),
+    "prior_therapy": (
+        "agent", "agent_class", "modality", "lines_op", "lines", "response",
+        "window_op", "window_days", "concurrent", "therapy_setting",
+    ),
+    "pregnancy": ("status",),
+    "comorbidity": ("name", "nyha_op", "nyha_class", "within_months", "qualifier"),
+    "consent_or_compliance": ("aspect",),
+    "other": ("name",),
+}
+"""The fields each kind may carry besides `kind`, `span`, `negated`, `hypothetical`, `historical`.
+
+Units: lab `unit` is the analyte's canonical UCUM unit (`10*9/L`, `g/dL`, `mg/dL`, `mL/min`, `U/L`, ...);
+`uln_multiple`/`lln_multiple` are multiples of the upper/lower limit of normal (then `value`/`unit` are
+absent); `applies_if` names the condition under which a lab limit applies (`liver_metastases`,
+`gilbert_syndrome`, `bone_metastases`); `*_inferred` flags mark an operator guessed from a lost `≥`/`≤`
+(a bare `=`) or a unit guessed from the value's magnitude. Ages are in years, life expectancy in months,
+time windows in days (`window_op` compares the time since the therapy with `window_days`: `within 4 weeks`
+is `<=` 28, `at least 6 months since` is `>=` 180), comorbidity windows in months, sizes in cm.
+"""
+
+COMPUTABLE_WITHOUT_FIELDS = {"comorbidity"}
+NEVER_COMPUTABLE = {"consent_or_compliance", "other"}
+_PREGNANCY_COMPUTABLE = {"pregnant", "breastfeeding"}
+
+
+class Constraint(BaseModel):
+    """One thing a criterion asks of a patient, with the character span (in the whole block) it came from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    span: Span
+    negated: bool = False
+    hypothetical: bool = False
+    historical: bool = False
+    # kind fields (see KIND_FIELDS); None means "not stated"
+    min_years: float | None = None
+    max_years: float | None = None
+    sex: Literal["FEMALE", "MALE", "ALL"] | None = None
+    scale: Literal["ECOG", "KARNOFSKY", "LANSKY"] | None = None
+    analyte: str | None = None
+    op: Op | None = None
+    value: float | None = None
+    value_high: float | None = None
+    unit: str | None = None
+    uln_multiple: float | None = None
+    lln_multiple: float | None = None
+    applies_if: str | None = None
+    op_inferred: bool | None = None
+    unit_inferred: bool | None = None
+    months: float | None = None
+    name: str | None = None
+    code: str | None = None
+    stage: list[str] | None = None
+    setting: list[str] | None = None
+    metastasis_site: str | None = None
+    measurable: bool | None = None
+    lesion_count_op: Op | None = None
+    lesion_count: float | None = None
+    lesion_count_high: float | None = None
+    size_op: Op | None = None
+    size_cm: float | None = None
+    status: str | None = None
+    variant: str | None = None
+    method: str | None = None
+    score_type: str | None = None
+    agent: str | None = None
+    agent_class: str | None = None
+    modality: str | None = None
+    lines_op: Op | None = None
+    lines: float | None = None
+    response: str | None = None
+    window_op: Op | None = None
+    window_days: float | None = None
+    concurrent: bool | None = None
+    therapy_setting: str | None = None
+    nyha_op: Op | None = None
+    nyha_class: int | None = None
+    within_months: float | None = None
+    qualifier: list[str] | None = None
+    aspect: str | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Constraint:
+        allowed = set(KIND_FIELDS[self.kind])
+        stray = [f for f in KIND_FIELDS_ALL if f not in allowed and getattr(self, f) is not None]
+        if stray:
+            raise ValueError(f"fields {stray} do not belong to kind {self.kind!r}")
+        return self
+
+    @property
+    def computable(self) -> bool:
+        """Whether a program can check this constraint against patient facts."""
+        return _is_computable(self)
+
+    def kind_fields(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in KIND_FIELDS[self.kind] if getattr(self, f) is not None}
+
+    def to_contract(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "span": [self.span[0], self.span[1]],
+            "negated": self.negated,
+            "hypothetical": self.hypothetical,
+            "historical": self.historical,
+        }
+        out.update(self.kind_fields())
+        return out
+
+
+KIND_FIELDS_ALL: tuple[str, ...] = tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
+
+
+def _is_computable(c: Constraint) -> bool:
+    if c.kind in NEVER_COMPUTABLE:
+        return False
+    if c.kind == "pregnancy":
+        return c.status in _PREGNANCY_COMPUTABLE
+    if c.kind == "comorbidity":
+        return c.name is not None
+    if c.kind == "lab":
+        return c.analyte is not None and (c.value is not None or c.uln_multiple is not None
+                                          or c.lln_multiple is not None)
+    if c.kind == "age":
+        return c.min_years is not None or c.max_years is not None
+    if c.kind == "biomarker":
+        return c.name is not None and c.status is not None
+    if c.kind == "prior_therapy":
+        return any(v is not None for v in (c.agent, c.agent_class, c.modality))
+    if c.kind == "condition":
+        return any(v is not None for v in (c.code, c.stage, c.setting, c.metastasis_site, c.size_cm,
+                                           c.lesion_count, c.measurable))
+    return bool(c.kind_fields())
+
+
+class Criterion(BaseModel):
+    """One eligibility criterion: its text and span in the block, its type, and what it asks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: CriterionType
+    text: str
+    span: Span
+    constraints: list[Constraint] = Field(default_factory=list)
+    section: str | None = None
+    """The nearest heading that is not an inclusion/exclusion heading (`Age`, `Hepatic`, `Disease characteristics`)."""
+    level: int = 0
+    parent: int | None = None
+    """Index (in the same list) of the criterion this one is a sub-item of."""
+
+    @property
+    def computable(self) -> bool:
+        return any(c.computable for c in self.constraints)
+
+    def to_contract(self) -> dict[str, Any]:
+        return {
+            "type": self.type,
+            "text": self.text,
+            "span": [self.span[0], self.span[1]],
+            "computable": self.computable,
+            "constraints": [c.to_contract() for c in self.constraints],
+        }

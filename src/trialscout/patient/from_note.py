@@ -1,0 +1,252 @@
+"""Read a free-text clinical note into PatientFacts: rules and vocabularies only, fast and deterministic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from trialscout.model.patient import (
+    Age,
+    Biomarker,
+    Comorbidity,
+    Diagnosis,
+    NegatedFinding,
+    PatientFacts,
+    Pregnancy,
+    PriorTherapy,
+    Problem,
+    Provenance,
+    Sex,
+)
+from trialscout.patient.checks import age_ok, make_lab, make_performance
+from trialscout.patient.context import Context
+from trialscout.patient.matcher import Match, vocabulary_matcher
+from trialscout.patient.note_facts import (
+    find_age,
+    find_biomarkers,
+    find_labs,
+    find_nyha,
+    find_performance,
+    find_pregnancy,
+    find_responses,
+    find_sex,
+    find_stages,
+)
+from trialscout.patient.note_merge import merge_diagnoses
+from trialscout.patient.rules import load, regex
+from trialscout.patient.vocab import class_of, metastasis_mentions
+
+_KIND = {"cancer": "condition", "comorbidity": "condition", "symptom": "symptom", "drug": "therapy",
+         "regimen": "therapy", "therapy": "therapy", "procedure": "therapy"}
+_SKIP = {"FAMILY", "HYPOTHETICAL"}
+
+
+def from_note(text: str, ref: str | None = None, *, as_of: dt.date | None = None,
+              patient_id: str | None = None) -> PatientFacts:
+    """PatientFacts from a note. An empty note or one not in English gives empty facts with a warning."""
+    facts = PatientFacts(id=patient_id, as_of=as_of, notes=[text] if text.strip() else [])
+    if not text.strip():
+        facts.problems.append(Problem(field="note", severity="warning", message="the note is empty; nothing read"))
+        return facts
+    if not looks_english(text):
+        facts.problems.append(Problem(field="note", severity="warning",
+                                      message="the note does not look like English; nothing read"))
+        return facts
+    _NoteReader(text, ref, facts).read()
+    return facts
+
+
+def looks_english(text: str) -> bool:
+    """True unless the words are clearly another language's (few English function words, many foreign ones)."""
+    lang = load("note_patterns.json")["language"]
+    words = re.findall(r"[^\W\d_]+(?:/[^\W\d_]+)?", text.lower())
+    if len(words) < 4:
+        return True
+    english = sum(w in lang["english"] for w in words) / len(words)
+    other = sum(w in lang["other"] for w in words) / len(words)
+    if other >= 0.1 and other > english:
+        return False
+    return english >= 0.02 or bool(vocabulary_matcher().find(text))
+
+
+class _NoteReader:
+    def __init__(self, text: str, ref: str | None, facts: PatientFacts) -> None:
+        self.text, self.ref, self.facts = text, ref, facts
+        self.ctx = Context(text)
+        self.therapy_spans: list[tuple[int, PriorTherapy]] = []
+        self.dx_spans: list[tuple[int, Diagnosis]] = []
+
+    def prov(self, start: int, end: int) -> Provenance:
+        return Provenance(source="note", ref=self.ref, span=(start, end), text=self.text[start:end])
+
+    def field(self, start: int, end: int) -> str:
+        return f"note[{start}:{end}] {self.text[start:end]!r}"
+
+    def usable(self, start: int, end: int) -> bool:
+        return not (self.ctx.categories(start, end) & (_SKIP | {"NEGATED"}))
+
+    def read(self) -> None:
+        self.demographics()
+        for m in vocabulary_matcher().find(self.text):
+            self.concept(m)
+        self.metastases()
+        self.stages_and_settings()
+        self.facts.diagnoses = merge_diagnoses([d for _, d in self.dx_spans])
+        self.labs()
+        self.biomarkers()
+        self.performance()
+        self.responses()
+        self.nyha()
+        self.pregnancy()
+
+    def demographics(self) -> None:
+        age = find_age(self.text)
+        if age and age_ok(age.value, self.field(age.start, age.end), self.facts.problems):
+            self.facts.age = Age(years=round(age.value, 3), provenance=self.prov(age.start, age.end))
+        sex = find_sex(self.text)
+        if sex:
+            self.facts.sex = Sex(value=sex.value, provenance=self.prov(sex.start, sex.end))
+
+    def concept(self, m: Match) -> None:
+        cats = self.ctx.categories(m.start, m.end)
+        if cats & _SKIP:
+            return
+        if "NEGATED" in cats:
+            self.facts.negated.append(NegatedFinding(name=m.text, key=m.term.key, kind=_KIND[m.term.category],
+                                                     provenance=self.prov(m.start, m.end)))
+            return
+        kind = m.term.category
+        if kind == "cancer":
+            entry = m.term.data or {}
+            self.dx_spans.append((m.start, Diagnosis(name=m.text, oncotree_code=m.term.key,
+                                                     histology=entry.get("histology"),
+                                                     provenance=self.prov(m.start, m.end))))
+        elif kind == "comorbidity":
+            if all(c.key != m.term.key for c in self.facts.comorbidities):
+                self.facts.comorbidities.append(Comorbidity(name=m.text, key=m.term.key,
+                                                            provenance=self.prov(m.start, m.end)))
+        elif kind in ("drug", "regimen", "therapy", "procedure"):
+            self.therapy(m)
+
+    def therapy(self, m: Match) -> None:
+        term, prov = m.term, self.prov(m.start, m.end)
+        if term.category == "drug":
+            items = [PriorTherapy(modality="drug", agent=term.key, agent_class=term.data, provenance=prov)]
+        elif term.category == "regimen":
+            items = [PriorTherapy(modality="drug", agent=a, agent_class=class_of(a), provenance=prov)
+                     for a in term.data]
+        elif term.category == "therapy":
+            items = [PriorTherapy(modality="drug", agent_class=term.data, provenance=prov)]
+        else:
+            items = [PriorTherapy(modality=term.key, agent=m.text.lower(), provenance=prov)]  # type: ignore[arg-type]
+        for item in items:
+            if all((t.modality, t.agent, t.agent_class) != (item.modality, item.agent, item.agent_class)
+                   for t in self.facts.prior_therapies):
+                self.facts.prior_therapies.append(item)
+                self.therapy_spans.append((m.start, item))
+
+    def metastases(self) -> None:
+        for site, start, end in metastasis_mentions(self.text):
+            cats = self.ctx.categories(start, end)
+            if cats & _SKIP:
+                continue
+            if "NEGATED" in cats:
+                self.facts.negated.append(NegatedFinding(name=self.text[start:end], key=f"{site}_metastases",
+                                                         kind="condition", provenance=self.prov(start, end)))
+            elif self.dx_spans:
+                primary = self.dx_spans[0][1]
+                if site not in primary.metastatic_sites:
+                    primary.metastatic_sites.append(site)
+                _add(primary.setting, "metastatic")
+
+    def stages_and_settings(self) -> None:
+        if not self.dx_spans:
+            return
+        for found in find_stages(self.text):
+            dx = self.nearest_dx(found.start)
+            if dx is not None and self.usable(found.start, found.end):
+                dx.stage = dx.stage or found.value
+        for setting, pattern in load("note_patterns.json")["setting"].items():
+            for m in regex(pattern).finditer(self.text):
+                dx = self.nearest_dx(m.start()) or (self.dx_spans[0][1] if setting == "metastatic" else None)
+                if dx is not None and self.usable(m.start(), m.end()):
+                    _add(dx.setting, setting)
+
+    def nearest_dx(self, pos: int) -> Diagnosis | None:
+        s, e = self.ctx.sentence_of(pos)
+        near = [(abs(start - pos), dx) for start, dx in self.dx_spans if s <= start < e]
+        return min(near, key=lambda x: x[0])[1] if near else None
+
+    def labs(self) -> None:
+        for f in find_labs(self.text):
+            s, e = self.ctx.sentence_of(f.start)
+            if "respectively" in self.text[s:e].lower() or self.ctx.categories(f.start, f.end) & _SKIP:
+                continue
+            extra = f.extra or {}
+            lab = make_lab(extra["analyte"], f.value, extra["unit"], self.field(f.start, f.end),
+                           self.prov(f.start, f.end), self.facts.problems, comparator=extra["comparator"])
+            if lab:
+                self.facts.labs.append(lab)
+
+    def biomarkers(self) -> None:
+        seen = set()
+        for f in find_biomarkers(self.text):
+            extra = f.extra or {}
+            key = (f.value, extra.get("status"), extra.get("score"))
+            if key in seen or self.ctx.categories(f.start, f.end) & _SKIP:
+                continue
+            seen.add(key)
+            self.facts.biomarkers.append(Biomarker(name=f.value, status=extra.get("status"),
+                                                   variant=extra.get("variant"), score=extra.get("score"),
+                                                   score_type=extra.get("score_type"),
+                                                   provenance=self.prov(f.start, f.end)))
+
+    def performance(self) -> None:
+        for f in find_performance(self.text):
+            if self.ctx.categories(f.start, f.end) & _SKIP:
+                continue
+            ps = make_performance((f.extra or {})["scale"], f.value, self.field(f.start, f.end),
+                                  self.prov(f.start, f.end), self.facts.problems)
+            if ps:
+                self.facts.performance_status.append(ps)
+
+    def responses(self) -> None:
+        for f in find_responses(self.text):
+            before = [(start, t) for start, t in self.therapy_spans if start < f.start and f.start - start < 300]
+            if before and self.usable(f.start, f.end):
+                therapy = before[-1][1]
+                therapy.response = therapy.response or f.value
+
+    def nyha(self) -> None:
+        found = find_nyha(self.text)
+        hf = next((c for c in self.facts.comorbidities if c.key == "heart_failure"), None)
+        if found and hf is not None and self.usable(found.start, found.end):
+            hf.nyha_class = found.value
+
+    def pregnancy(self) -> None:
+        sex = self.facts.sex.value if self.facts.sex else None
+        years = self.facts.age.years if self.facts.age else None
+        if sex == "MALE" or (years is not None and years < 10):
+            return
+        found = {k: f for k, f in find_pregnancy(self.text).items()
+                 if not (self.ctx.categories(f.start, f.end) & _SKIP)}
+        if not found:
+            return
+        preg = Pregnancy(provenance=self.prov(min(f.start for f in found.values()), max(f.end for f in found.values())))
+        negated = {k for k, f in found.items() if "NEGATED" in self.ctx.categories(f.start, f.end)}
+        if "pregnant" in found:
+            preg.pregnant = "pregnant" not in negated
+        if "not_pregnant" in found:
+            preg.pregnant = False
+        if "gestational_weeks" in found and preg.pregnant:
+            preg.gestational_weeks = round(found["gestational_weeks"].value, 2)
+        if "breastfeeding" in found:
+            preg.breastfeeding = "breastfeeding" not in negated
+        if "postmenopausal" in found or "premenopausal" in found:
+            preg.postmenopausal = "postmenopausal" in found and "postmenopausal" not in negated
+        self.facts.pregnancy = preg
+
+
+def _add(items: list[str], value: str) -> None:
+    if value not in items:
+        items.append(value)
