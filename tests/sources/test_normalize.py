@@ -34,8 +34,8 @@ def test_dates(text: str, date: str | None) -> None:
 
 
 @pytest.mark.parametrize(("text", "age"), [
-    ("18 Years", "18 Years"), ("18 years", "18 Years"),
-                                           ("N/A", None), ("6 Months", "6 Months"), ("18", "18 Years"), ("1 year", "1 Year")])
+    ("18 Years", "18 Years"), ("18 years", "18 Years"), ("N/A", None), ("6 Months", "6 Months"),
+    ("18", "18 Years"), ("1 year", "1 Year")])
 def test_ages(text: str, age: str | None) -> None:
     assert to_age(text) == age
 
