@@ -98,3 +98,58 @@ def test_untrusted_markup_in_records_is_printed_literally(tmp_path: Path, v2_jso
     run("ingest", str(f), "--db", str(db))
     assert "[red]<script>alert(1)</script>[/red]" in run("show", "NCT03418623", "--db", str(db)).stdout
     assert "[red]<script>" in run("search", "alert", "--db", str(db)).stdout
+
+
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "pages" / "seeds"
+
+
+def test_criteria_for_a_stored_trial_and_for_a_file(sample_db: Path, v2_json_dir: Path) -> None:
+    nct = json.loads(run("search", "breast cancer", "--db", str(sample_db), "--limit", "1", "--json").stdout)[
+        "hits"][0]["nct_id"]
+    contract = json.loads(run("criteria", nct, "--db", str(sample_db), "--json").stdout)
+    assert contract and {"type", "text", "span", "computable", "constraints"} <= set(contract[0])
+    assert {c["type"] for c in contract} <= {"inclusion", "exclusion"}
+    stored = run("criteria", nct, "--db", str(sample_db)).stdout
+    assert nct in stored and "criteria" in stored
+    from_file = json.loads(run("criteria", str(v2_json_dir / "NCT02210780.json"), "--json").stdout)
+    assert any(k["kind"] == "age" for c in from_file for k in c["constraints"])
+
+
+def test_patient_and_match_contract(sample_db: Path, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("A 58-year-old woman with metastatic breast cancer to the liver, ER positive, HER2 negative. "
+                    "ECOG 1. Platelets 220,000/mm3. She denies any history of HIV.", "utf-8")
+    understood = run("patient", str(note)).stdout
+    assert "58" in understood and "breast" in understood.lower()
+    facts = json.loads(run("patient", str(note), "--json").stdout)
+    assert facts["sex"]["value"] == "FEMALE"
+    ranked = json.loads(run("match", str(note), "--db", str(sample_db), "--top", "5", "--json").stdout)
+    assert 1 <= len(ranked) <= 5
+    assert [m["score"] for m in ranked] == sorted((m["score"] for m in ranked), reverse=True)
+    for m in ranked:
+        assert m["eligibility"] in ("eligible", "ineligible", "uncertain")
+        for c in m["criteria"]:
+            assert c["type"] in ("inclusion", "exclusion") and c["verdict"] in ("pass", "fail", "unknown")
+            assert isinstance(c["text"], str) and isinstance(c["evidence"], list)
+    one = json.loads(run("match", str(note), "--db", str(sample_db), "--trial", ranked[0]["nct_id"],
+                         "--json").stdout)
+    assert [m["nct_id"] for m in one] == [ranked[0]["nct_id"]]
+
+
+def test_bad_patient_input_is_a_clear_error(tmp_path: Path, sample_db: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"age": 50, "sex": "female", "labs": [ {"analyte": "platelets" "value": 10} ]}', "utf-8")
+    proc = run("match", str(bad), "--db", str(sample_db), ok=False)
+    assert proc.returncode == 1 and "bad.json" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_pages_convert_and_explain() -> None:
+    proc = run("convert", str(SEEDS / "000_f1e35e3a65172f8b.txt"))
+    study = json.loads(proc.stdout)
+    assert study["protocolSection"]["identificationModule"]["nctId"] == "NCT07295132"
+    partial = run("convert", str(SEEDS / "001_5df66866aaec1231.txt"))
+    record = json.loads(partial.stdout)
+    assert record["protocolSection"]["identificationModule"]["acronym"] == "NATARS"
+    assert "no NCT ID" in partial.stderr and "NCT03838718" not in partial.stdout
+    explained = run("convert", "--explain", str(SEEDS / "000_f1e35e3a65172f8b.txt")).stdout
+    assert "layout:" in explained and "line 1: Viewing Study NCT07295132" in explained

@@ -16,9 +16,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialscout import __version__
+from trialscout.app import Trialscout, derive_criteria
+from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
 from trialscout.ingest import ingest as run_ingest
-from trialscout.render import study_summary
+from trialscout.model.patient import PatientFacts
+from trialscout.patient import describe as describe_patient
+from trialscout.patient import load_patient
+from trialscout.patient import to_json as patient_to_json
+from trialscout.render import criteria_view, match_view, study_summary
 from trialscout.search import build_filters
 from trialscout.search import search as run_search
 from trialscout.sources import FORMATS, iter_items
@@ -62,17 +68,39 @@ def bundled_sample() -> Path:
 def convert(
     paths: Annotated[list[Path], typer.Argument(help="Files, directories or ZIPs of trial records.")],
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "auto",
+    explain: Annotated[bool, typer.Option("--explain", help="For registry pages: where each field came from, "
+                                                            "and the labelled lines not understood.")] = False,
 ) -> None:
-    """Print each study found as one line of ClinicalTrials.gov API v2 JSON (NDJSON); errors go to stderr."""
+    """Print each study found as one line of ClinicalTrials.gov API v2 JSON (NDJSON); problems go to stderr.
+
+    A page that lacks something a stored record needs (its own NCT ID) is still printed with what was read,
+    and a warning; records that could not be read at all make the exit status 1.
+    """
+    if explain:
+        _explain_pages(paths)
+        return
     failed = 0
     for item in iter_items(paths, fmt):
+        partial = getattr(item.error, "partial", None)
         if item.study is not None:
             sys.stdout.write(json.dumps(item.study.to_v2(), ensure_ascii=False) + "\n")
+        elif partial:
+            sys.stdout.write(json.dumps(partial, ensure_ascii=False) + "\n")
+            err.print(f"partial record: {item.error}", markup=False)
         else:
             failed += 1
             err.print(f"skipped: {item.error}", markup=False)
     if failed:
         raise typer.Exit(1)
+
+
+def _explain_pages(paths: list[Path]) -> None:
+    from trialscout.sources import pages
+
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for f in files:
+            out.print(pages.format_explanation(pages.explain(str(f), f.read_bytes())), markup=False)
 
 
 @app.command()
@@ -96,7 +124,7 @@ def ingest(
                             console=err, transient=True, disable=not err.is_terminal)
         with progress:
             task = progress.add_task("ingest", total=_count_records(sources))
-            report = run_ingest(store, sources, fmt=fmt, rejects_out=rejects_out,
+            report = run_ingest(store, sources, fmt=fmt, rejects_out=rejects_out, derive=derive_criteria,
                                 on_item=lambda _item: progress.advance(task))
         total = store.count()
     counts = report.as_dict()
@@ -171,6 +199,79 @@ def search(
         out.print(f"     {h.title or '(no title)'}", markup=False)
         if h.conditions:
             out.print(f"     conditions: {'; '.join(h.conditions[:4])}", markup=False)
+
+
+@app.command()
+@reports_errors
+def criteria(
+    target: Annotated[str, typer.Argument(help="A stored trial's NCT ID, or a record file (any format).")],
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The structured criteria JSON contract.")] = False,
+) -> None:
+    """The trial's eligibility criteria, each with what was understood (typed constraints) or not."""
+    path = Path(target)
+    if path.exists():
+        studies = [item.study for item in iter_items([path]) if item.study is not None]
+        if not studies:
+            raise TrialscoutError("no readable trial record", where=target)
+        found = [(s.nct_id, parse_criteria(s.eligibility_text or "")) for s in studies]
+    else:
+        with Trialscout(db) as ts:
+            found = [(target.strip().upper(), ts.criteria(target))]
+    if as_json:
+        doc = [c.to_contract() for c in found[0][1]] if len(found) == 1 else \
+            {nct: [c.to_contract() for c in crits] for nct, crits in found}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    for nct_id, crits in found:
+        computable = sum(1 for c in crits if c.computable)
+        out.print(f"{nct_id}: {len(crits)} criteria, {computable} with a computable constraint", markup=False)
+        out.print(criteria_view(crits))
+
+
+@app.command()
+@reports_errors
+def patient(
+    source: Annotated[Path, typer.Argument(help="Patient JSON, FHIR R4 Bundle, or a text note ('-' for stdin).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The PatientFacts JSON.")] = False,
+) -> None:
+    """Show what was understood from a patient record (nothing is stored or logged)."""
+    facts = _load_patient(source)
+    if as_json:
+        sys.stdout.write(patient_to_json(facts) + "\n")
+    else:
+        out.print(describe_patient(facts), markup=False)
+
+
+def _load_patient(source: Path) -> PatientFacts:
+    if str(source) == "-":
+        return load_patient(sys.stdin.read())
+    return load_patient(source)
+
+
+@app.command()
+@reports_errors
+def match(
+    patient_file: Annotated[Path, typer.Argument(metavar="PATIENT", help="Patient JSON, FHIR Bundle or note "
+                                                                         "('-' for stdin).")],
+    db: DbOption = None,
+    trial: Annotated[list[str] | None, typer.Option(help="Only these trials (repeatable NCT IDs).")] = None,
+    top: Annotated[int, typer.Option(help="How many trials to return.")] = 10,
+    status: Annotated[list[str] | None, typer.Option(help="Only trials with this overall status "
+                                                          "(repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The match JSON contract.")] = False,
+) -> None:
+    """Rank trials for a patient: a verdict per criterion with evidence, a verdict and score per trial."""
+    facts = _load_patient(patient_file)
+    for problem in facts.problems:
+        err.print(f"patient: {problem.field}: {problem.message}", markup=False)
+    filters = build_filters(statuses=status or [])
+    with Trialscout(db) as ts:
+        results = ts.match(facts, nct_ids=trial or None, top=top, filters=filters)
+    if as_json:
+        sys.stdout.write(json.dumps([m.to_contract() for m in results], ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.print(match_view(results))
 
 
 @app.command()

@@ -6,6 +6,8 @@ from rich.console import Group
 from rich.text import Text
 
 from trialscout.model import Study
+from trialscout.model.criteria import Criterion
+from trialscout.model.match import TrialMatch
 
 
 def _line(label: str, value: object) -> Text | None:
@@ -59,3 +61,44 @@ def _sites(study: Study, limit: int = 5) -> str | None:
     shown = ["; ".join(filter(None, (loc.facility, loc.city, loc.country))) for loc in locs[:limit]]
     more = f" (+{len(locs) - limit} more)" if len(locs) > limit else ""
     return " | ".join(shown) + more
+
+
+def criteria_view(criteria: list[Criterion]) -> Group:
+    """Each criterion with its type and what was understood (constraint kinds and fields)."""
+    lines: list[Text] = []
+    for i, c in enumerate(criteria, start=1):
+        tag = "INC" if c.type == "inclusion" else "EXC"
+        head = Text(f"{i:>3}. [{tag}] ", style="bold")
+        head.append(c.text)
+        lines.append(head)
+        if not c.constraints:
+            lines.append(Text("       (nothing computable understood)", style="dim"))
+        for k in c.constraints:
+            flags = "".join(f" {f}" for f in ("negated", "hypothetical", "historical") if getattr(k, f))
+            fields = ", ".join(f"{name}={value}" for name, value in k.kind_fields().items())
+            mark = "" if k.computable else "  (not computable)"
+            lines.append(Text(f"       → {k.kind}{flags}: {fields}{mark}"))
+    return Group(*lines)
+
+
+_VERDICT_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
+
+
+def match_view(matches: list[TrialMatch], *, details: int = 3) -> Group:
+    """Ranked trials: verdict, score, title; then the failing criteria and the questions to ask."""
+    lines: list[Text] = []
+    for rank, m in enumerate(matches, start=1):
+        head = Text(f"{rank:>3}. {m.nct_id}  {m.eligibility.upper():<10} score={m.score:.3f}  ", style="bold")
+        head.append(m.title or "(no title)", style="")
+        lines.append(head)
+        c = m.counts
+        lines.append(Text(f"     criteria: {c.get('pass', 0)} pass, {c.get('fail', 0)} fail, "
+                          f"{c.get('unknown', 0)} unknown, {c.get('not_computable', 0)} not computable"))
+        shown = [r for r in m.criteria if r.computable and r.verdict != "pass"][:details]
+        for r in shown:
+            reason = r.evidence[0].reason if r.evidence else ""
+            t = Text(f"     {_VERDICT_MARK[r.verdict]} [{r.type[:3]}] ")
+            t.append(r.text[:100])
+            t.append(f"\n         {reason}", style="dim")
+            lines.append(t)
+    return Group(*lines)
