@@ -157,7 +157,9 @@ class SqliteStore:
         """Rank by BM25 over `match` (an FTS5 expression built by search/), or list by last update."""
         where, params = filter_sql(filters)
         if match:
-            base = ("FROM studies_fts JOIN studies s ON s.id = studies_fts.rowid "
+            # CROSS JOIN keeps the full-text match as the outer loop: letting the planner start from a filter
+            # index instead re-runs the MATCH for every row (seconds instead of milliseconds on 68k studies).
+            base = ("FROM studies_fts CROSS JOIN studies s ON s.id = studies_fts.rowid "
                     f"WHERE studies_fts MATCH ? {'AND ' + where if where else ''}")
             params = [match, *params]
             score = f"-bm25(studies_fts, {', '.join(str(w) for w in weights)})"
