@@ -23,6 +23,8 @@ demo: install
 	$(BIN)/trialscout search "lung cancer" --status RECRUITING --status ACTIVE_NOT_RECRUITING --db $(DEMO_DB) --limit 3
 	$(BIN)/trialscout show $$($(BIN)/trialscout search "breast cancer" --db $(DEMO_DB) --limit 1 --json \
 		| $(BIN)/python -c "import json,sys; print(json.load(sys.stdin)['hits'][0]['nct_id'])") --db $(DEMO_DB)
+	$(BIN)/trialscout patient src/trialscout/data/demo-note.txt
+	$(BIN)/trialscout match src/trialscout/data/demo-note.txt --db $(DEMO_DB) --top 5
 
 # pytest exits 5 when it collects no test; that is not a failure of the suite.
 test: install
