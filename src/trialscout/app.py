@@ -12,7 +12,7 @@ from trialscout.model.criteria import Criterion
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.search import search
-from trialscout.store import Page, SqliteStore, StudyFilters, open_store
+from trialscout.store import Hit, Page, SqliteStore, StudyFilters, open_store
 
 CRITERIA = "criteria"
 """The derived-document kind under which structured criteria are stored at ingest."""
@@ -62,9 +62,20 @@ class Trialscout:
         """Rank trials for a patient, best first: the given trials, or candidates retrieved by search."""
         if nct_ids:
             results = [self.match_one(facts, i, today=today) for i in nct_ids]
+            results.sort(key=lambda m: (-m.score, m.nct_id))
         else:
-            page = self.search(patient_query(facts), filters, limit=candidates, mode="any")
-            best = max((h.score for h in page.hits), default=0.0) or 1.0
-            results = [self.match_one(facts, h.nct_id, relevance=h.score / best, today=today) for h in page.hits]
-        results.sort(key=lambda m: (-m.score, m.nct_id))
+            results = self.rank_candidates(facts, self.candidates(facts, filters, limit=candidates), today=today)
         return results[:top] if top else results
+
+    def candidates(self, facts: PatientFacts, filters: StudyFilters | None = None, *,
+                   limit: int = 200) -> list[Hit]:
+        """Candidate trials for a patient: full-text search with the patient's query words, best first."""
+        return self.search(patient_query(facts), filters, limit=limit, mode="any").hits
+
+    def rank_candidates(self, facts: PatientFacts, hits: list[Hit], *,
+                        today: dt.date | None = None) -> list[TrialMatch]:
+        """Evaluate each candidate and order them by match score (relevance from search, eligibility)."""
+        best = max((h.score for h in hits), default=0.0) or 1.0
+        results = [self.match_one(facts, h.nct_id, relevance=h.score / best, today=today) for h in hits]
+        results.sort(key=lambda m: (-m.score, m.nct_id))
+        return results

@@ -19,6 +19,7 @@ from trialscout import __version__
 from trialscout.app import Trialscout, derive_criteria
 from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
+from trialscout.evaluation.cli import eval_command
 from trialscout.ingest import ingest as run_ingest
 from trialscout.model.patient import PatientFacts
 from trialscout.patient import describe as describe_patient
@@ -272,6 +273,9 @@ def match(
         sys.stdout.write(json.dumps([m.to_contract() for m in results], ensure_ascii=False, indent=2) + "\n")
     else:
         out.print(match_view(results))
+
+
+app.command(name="eval")(eval_command)
 
 
 @app.command()

@@ -8,6 +8,8 @@ from trialscout.criteria import rules
 from trialscout.criteria.extract import find_all
 from trialscout.criteria.split import heading_type, split_spans
 from trialscout.criteria.units import convert, to_ucum
+from trialscout.vocab import _data as vocab_data
+from trialscout.vocab.analytes import analytes
 
 
 def _close(a: object, b: object) -> bool:
@@ -46,7 +48,7 @@ def test_not_a_criterion_examples(text: str) -> None:
 
 def _analyte_examples() -> list[tuple[str, str, dict]]:
     out = []
-    for name, spec in rules.load("analytes.json")["analytes"].items():
+    for name, spec in analytes().items():
         out.extend((name, text, exp) for text, exp in spec["examples"])
     return out
 
@@ -57,7 +59,7 @@ def test_analyte_examples(analyte: str, text: str, expect: dict) -> None:
     assert _has(found, "lab", {"analyte": analyte, **expect}), found
 
 
-@pytest.mark.parametrize(("written", "analyte", "value", "unit"), rules.load("units.json")["examples"])
+@pytest.mark.parametrize(("written", "analyte", "value", "unit"), vocab_data.load("units.json")["examples"])
 def test_unit_examples(written: str, analyte: str, value: float, unit: str) -> None:
     found = find_all(f"{analyte.replace('_', ' ')} >= {written}")
     labs = [f for f in found if f["kind"] == "lab"]
@@ -93,7 +95,7 @@ def test_concept_examples(text: str, kind: str, expect: dict) -> None:
     assert _has(found, kind, expect), found
 
 
-@pytest.mark.parametrize(("text", "kind", "expect"), rules.load("drugs.json")["examples"])
+@pytest.mark.parametrize(("text", "kind", "expect"), vocab_data.load("drugs.json")["examples"])
 def test_drug_examples(text: str, kind: str, expect: dict) -> None:
     assert _has(find_all(text, "exclusion"), kind, expect), find_all(text)
 

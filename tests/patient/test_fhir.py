@@ -49,7 +49,7 @@ def test_performance_status_from_answer_codes_and_integers(crc):
 def test_medications_and_procedures(crc):
     therapies = {(t.modality, t.agent, t.agent_class) for t in crc.prior_therapies}
     assert ("drug", "oxaliplatin", "platinum") in therapies
-    assert ("drug", "bevacizumab", "anti_vegf") in therapies
+    assert ("drug", "bevacizumab", "vegf_inhibitor") in therapies
     assert ("surgery", "Sigmoid colectomy", None) in therapies
     assert ("ablation", "Radiofrequency ablation of liver lesion", None) in therapies
     oxali = next(t for t in crc.prior_therapies if t.agent == "oxaliplatin")

@@ -10,6 +10,8 @@ from trialscout.model.patient import PatientFacts
 from trialscout.patient import PatientError, describe, detect_kind, load_patient
 from trialscout.patient.rules import load
 from trialscout.patient.vocab import is_oncotree_code
+from trialscout.vocab.analytes import analytes as vocab_analytes
+from trialscout.vocab.analytes import loinc_index
 
 
 @pytest.mark.parametrize(("name", "kind"), [("valid.json", "json"), ("bundle_crc.json", "fhir"),
@@ -67,8 +69,8 @@ def test_vocabulary_codes_exist_in_oncotree():
 
 
 def test_loinc_table_names_known_analytes():
-    analytes = {k for k in load("analytes.json") if not k.startswith("_")}
-    assert set(load("loinc.json")["labs"].values()) <= analytes
+    analytes = set(vocab_analytes())
+    assert set(loinc_index().values()) <= analytes
     for name in ("platelets", "neutrophils_absolute", "leukocytes", "hemoglobin", "creatinine", "creatinine_clearance",
                  "egfr_renal", "bilirubin_total", "ast", "alt", "alkaline_phosphatase", "albumin", "inr"):
         assert name in analytes

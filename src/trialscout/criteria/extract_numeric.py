@@ -230,7 +230,7 @@ def _unit_re() -> re.Pattern[str]:
 
 @cache
 def _uln_re() -> re.Pattern[str]:
-    data = rules.load("analytes.json")["uln"]
+    data = rules.load("patterns.json")["uln"]
     up = "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in sorted(data["upper"], key=len, reverse=True)
                   if p != "n")
     low = "|".join(r"\s*".join(re.escape(w) for w in p.split()) for p in sorted(data["lower"], key=len, reverse=True))
@@ -260,7 +260,7 @@ _TIME_AFTER = re.compile(r"\s*(?:days?|weeks?|months?|years?|hours?|hrs?|wks?|cy
 
 @cache
 def _applies_if() -> list[tuple[re.Pattern[str], str]]:
-    data = rules.load("analytes.json")["applies_if"]
+    data = rules.load("patterns.json")["applies_if"]
     return [(re.compile("|".join(r"\b" + re.escape(p) for p in ps), re.IGNORECASE), k)
             for k, ps in data.items() if not k.startswith("_")]
 

@@ -9,8 +9,7 @@ from importlib import resources
 from typing import Any
 
 RULE_FILES = (
-    "headings.json", "context.json", "analytes.json", "units.json", "patterns.json",
-    "concepts.json", "oncotree.json", "drugs.json",
+    "headings.json", "context.json", "patterns.json", "concepts.json",
 )
 
 

@@ -7,6 +7,9 @@ from functools import cache
 
 from trialscout.criteria import rules
 from trialscout.criteria.text import phrase_key, tokens
+from trialscout.vocab import _data as vocab_data
+from trialscout.vocab import biomarkers, drugs
+from trialscout.vocab.analytes import analytes
 
 MAX_WORDS = 8
 
@@ -46,7 +49,7 @@ def _add(table: dict[str, list[Entry]], phrase: str, category: str, canon: str, 
 @cache
 def table() -> dict[str, tuple[Entry, ...]]:
     t: dict[str, list[Entry]] = {}
-    for name, spec in rules.load("analytes.json")["analytes"].items():
+    for name, spec in analytes().items():
         for syn in spec["synonyms"]:
             _add(t, syn, "analyte", name)
     concepts = rules.load("concepts.json")
@@ -56,10 +59,20 @@ def table() -> dict[str, tuple[Entry, ...]]:
         for canon, syns in groups.items():
             for syn in syns:
                 _add(t, syn, category, canon)
-    for phrase, code in rules.load("oncotree.json")["names"].items():
+    for phrase, code in vocab_data.load("oncotree_phrases.json")["names"].items():
         _add(t, phrase, "oncotree", code, phrase)
-    for name, cls in rules.load("drugs.json")["drugs"].items():
-        _add(t, name, "drug", name, cls)
+    for agent, spec in drugs.agents().items():
+        cls = spec["classes"][0] if spec["classes"] else None
+        for name in (agent, *spec["names"]):
+            _add(t, name.lower(), "drug", agent, cls)
+    for canon, syns in biomarkers.markers().items():
+        for syn in syns:
+            _add(t, syn, "biomarker", canon)
+    for category, groups in (("prior_therapy_class", drugs.classes()), ("modality", drugs.modalities()),
+                             ("biomarker_status", biomarkers.statuses())):
+        for canon, spec in groups.items():
+            for syn in spec["synonyms"]:
+                _add(t, syn, category, canon)
     return {k: tuple(v) for k, v in t.items()}
 
 

@@ -1,4 +1,4 @@
-"""Matcher vocabulary read from `match/rules/match.json`: reference ranges, scale conversions, aliases."""
+"""Matcher vocabulary: shared vocabularies from `trialscout.vocab`; scale conversions from `match/rules/match.json`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import PriorTherapy
+from trialscout.vocab import analytes, biomarkers, drugs
 
 
 @cache
@@ -17,13 +18,9 @@ def _rules() -> dict[str, Any]:
     return json.loads(resources.files("trialscout.match").joinpath("rules/match.json").read_text("utf-8"))
 
 
-def _key(text: str | None) -> str:
-    return re.sub(r"[\s\-_/]+", "", (text or "").lower())
-
-
 def reference_limit(analyte: str, which: str) -> float | None:
-    """The assumed adult ULN (`which='uln'`) or LLN of an analyte in its canonical unit."""
-    return _rules()["reference_ranges"].get(which, {}).get(analyte)
+    """The assumed adult ULN (`which='uln'`) or LLN of an analyte in its canonical unit (vocab/analytes.json)."""
+    return analytes.reference_limit(analyte, which)
 
 
 def ecog_from_karnofsky(score: int) -> int:
@@ -41,41 +38,18 @@ def karnofsky_range_from_ecog(ecog: int) -> tuple[int, int]:
     return int(lows.get(ecog, 0)), int(highs.get(ecog, 0))
 
 
-@cache
-def _biomarker_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for canonical, names in _rules()["biomarker_aliases"].items():
-        if canonical.startswith("_"):
-            continue
-        for n in [canonical, *names]:
-            index.setdefault(_key(n), canonical)
-    return index
-
-
 def canonical_biomarker(name: str | None) -> str:
-    return _biomarker_index().get(_key(name), _key(name).upper())
+    return biomarkers.canonical_marker(name) or re.sub(r"[\s\-_/]+", "", (name or "").upper())
 
 
 def same_biomarker(a: str | None, b: str | None) -> bool:
     ca, cb = canonical_biomarker(a), canonical_biomarker(b)
-    if ca == cb:
-        return True
-    pair = {ca, cb}
-    return pair in ({"BRCA", "BRCA1"}, {"BRCA", "BRCA2"}, {"MSI", "MMR"})
-
-
-@cache
-def _polarity() -> dict[str, str]:
-    table = _rules()["biomarker_polarity"]
-    return {w.lower(): side for side in ("positive", "negative") for w in table[side]}
+    return ca == cb or biomarkers.related(ca, cb)
 
 
 def biomarker_polarity(status: str | None) -> str | None:
     """'positive' / 'negative' for a status word (`amplified` → positive, `wild_type` → negative)."""
-    if not status:
-        return None
-    s = status.lower().strip()
-    return _polarity().get(s) or _polarity().get(s.replace("_", " "))
+    return biomarkers.polarity(status)
 
 
 def comorbidity_matches(wanted: str, key: str | None, name: str) -> bool:
@@ -101,18 +75,13 @@ def stage_matches(patient_stage: str | None, wanted: list[str]) -> bool | None:
     return False
 
 
-def _drug_class_members(agent_class: str) -> set[str]:
-    return set(_rules()["drug_classes"].get(agent_class, []))
-
-
 def therapy_matches(c: Constraint, t: PriorTherapy) -> bool:
     """Whether a patient's therapy is the agent, a member of the class, or of the modality the criterion names."""
     agent = (t.agent or "").lower()
     if c.agent:
         return bool(agent) and (agent == c.agent.lower() or c.agent.lower() in agent)
     if c.agent_class:
-        return t.agent_class == c.agent_class or agent in _drug_class_members(c.agent_class)
+        return t.agent_class == c.agent_class or c.agent_class in drugs.classes_of(agent)
     if c.modality:
-        modalities = _rules()["therapy_modalities"].get(c.modality, [c.modality])
-        return t.modality in modalities
+        return t.modality in drugs.satisfied_by(c.modality)
     return False

@@ -45,6 +45,7 @@ from trialscout.patient.vocab import (
     metastasis_mentions,
     modality_of,
 )
+from trialscout.vocab.analytes import loinc_index
 
 READ = ("Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "Procedure", "Medication")
 
@@ -170,7 +171,7 @@ class _Reader:
         table = load("loinc.json")
         if any(c in table["performance"] for c in codes) or _scale_from_text(text):
             self.performance(res, facts, codes, text)
-        elif any(c in table["labs"] for c in codes) or (res.valueQuantity is not None and analyte_of(text)):
+        elif any(c in loinc_index() for c in codes) or (res.valueQuantity is not None and analyte_of(text)):
             self.lab(res, facts, codes, text)
         elif any(c in table["pregnancy"] + table["breastfeeding"] + table["menopause"] for c in codes):
             self.pregnancy(res, facts, codes)
@@ -181,7 +182,7 @@ class _Reader:
                                          message=f"Observation {text or codes!r} is not one we read; not used"))
 
     def lab(self, res: Any, facts: PatientFacts, codes: list[str], text: str) -> None:
-        table = load("loinc.json")["labs"]
+        table = loinc_index()
         code = next((c for c in codes if c in table), None)
         analyte = table[code] if code else analyte_of(text)
         q = res.valueQuantity

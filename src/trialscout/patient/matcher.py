@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from trialscout.patient.rules import load
 from trialscout.patient.vocab import Term, analytes, condition_terms, drug_index
+from trialscout.vocab import drugs
 
 _LEFT = r"(?<![A-Za-z0-9])"
 _RIGHT = r"(?![A-Za-z0-9])"
@@ -86,34 +86,40 @@ def vocabulary_matcher() -> Matcher:
     terms: dict[str, Term] = dict(condition_terms())
     for name, (agent, cls) in drug_index().items():
         terms.setdefault(_spelling(name), Term("drug", agent, cls))
-    data = load("drugs.json")
-    for abbr, agents in data["regimens"].items():
+    for abbr, agents in drugs.regimens().items():
         terms.setdefault(abbr, Term("regimen", abbr, agents))
-    for cls, words in data["generic"].items():
-        for w in words:
-            terms.setdefault(w, Term("therapy", None, cls))
-    for modality, words in data["procedures"].items():
-        for w in words:
-            terms.setdefault(w if w.isupper() else w.lower(), Term("procedure", modality, w))
+    for cls, spec in drugs.classes().items():
+        for w in spec["synonyms"]:
+            _add_word(terms, w, Term("therapy", None, cls))
+    for spec in drugs.modalities().values():
+        record = spec.get("record")
+        for w in spec["synonyms"]:
+            if record == "drug":
+                _add_word(terms, w, Term("therapy", None, None))
+            elif record:
+                _add_word(terms, w, Term("procedure", record, w.lstrip("=")))
     return Matcher(terms)
 
 
+def _add_word(terms: dict[str, Term], word: str, term: Term) -> None:
+    """A vocabulary word: '=' marks a case-sensitive spelling, others match in any case."""
+    terms.setdefault(word[1:] if word.startswith("=") else word.lower(), term)
+
+
+@cache
+def _capitalised() -> dict[str, str]:
+    return {n.lower(): n for spec in drugs.agents().values() for n in spec["names"] if n != n.lower()}
+
+
 def _spelling(name: str) -> str:
-    """Drug names as stored are lower case; restore capitals for short abbreviations (`CPT-11`, `BB`, `IFN`)."""
-    for cls_agents in load("drugs.json")["classes"].values():
-        for names in cls_agents.values():
-            for n in names:
-                if n.lower() == name and n != n.lower():
-                    return n
-    return name
+    """Drug names are indexed in lower case; restore capitals for short abbreviations (`CPT-11`, `BB`, `IFN`)."""
+    return _capitalised().get(name, name)
 
 
 @cache
 def analyte_matcher() -> Matcher:
     terms: dict[str, Term] = {}
     for key, entry in analytes().items():
-        for t in entry["terms"]:
-            terms.setdefault(t.lower(), Term("lab", key))
-        for t in entry["case_terms"]:
-            terms.setdefault(t, Term("lab", key))
+        for t in entry["synonyms"]:
+            terms.setdefault(t[1:] if t.startswith("=") else t.lower(), Term("lab", key))
     return Matcher(terms)

@@ -8,7 +8,8 @@ from typing import Any
 
 from trialscout.patient.matcher import analyte_matcher
 from trialscout.patient.rules import load, regex
-from trialscout.patient.vocab import biomarker_aliases, biomarker_status
+from trialscout.patient.vocab import biomarker_aliases, biomarker_status, status_words
+from trialscout.vocab.biomarkers import shorthand
 
 _ROMAN = {"0": "0", "1": "I", "2": "II", "3": "III", "4": "IV"}
 _UNIT_SCALE = {"years": 1.0, "months": 1 / 12, "weeks": 7 / 365.25, "days": 1 / 365.25}
@@ -157,8 +158,7 @@ def find_pregnancy(text: str) -> dict[str, Found]:
 
 def _biomarker_regex() -> re.Pattern[str]:
     names = "|".join(re.escape(a) for a in sorted(biomarker_aliases(), key=len, reverse=True))
-    status = "|".join(re.escape(w) for w in sorted(load("biomarkers.json")["status_words"], key=len, reverse=True)
-                      if w not in ("+", "-"))
+    status = "|".join(re.escape(w) for w in status_words())
     group = rf"(?:{names})(?:\s?[+-](?![\w-]))?"
     return re.compile(
         rf"(?:(?P<pre>positive|negative|expressing)\s+(?:for\s+)?)?(?<![\w-])(?P<names>{group}(?:\s*(?:/|,|and)\s*"
@@ -175,7 +175,7 @@ def find_biomarkers(text: str) -> list[Found]:
     if not _BIOMARKER_RE:
         _BIOMARKER_RE.append(_biomarker_regex())
     out = [f for m in _BIOMARKER_RE[0].finditer(text) for f in _biomarker_hits(m)]
-    for word, pairs in load("biomarkers.json")["shorthand"].items():
+    for word, pairs in shorthand().items():
         for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w])", text):
             out += [Found(name, m.start(), m.end(), {"status": status}) for name, status in pairs]
     for m in re.finditer(r"PD-?L1\s*(?:\(?(TPS|CPS)\)?)?\s*(?:expression\s*)?(?:of|:|=|is|was)?\s*(?:≥|>=|>)?\s*"

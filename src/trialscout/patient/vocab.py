@@ -8,8 +8,11 @@ from functools import cache
 from typing import Any
 
 from trialscout.patient.rules import load
-
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+from trialscout.vocab import biomarkers, drugs, lineage, oncotree
+from trialscout.vocab.analytes import analytes as vocab_analytes
+from trialscout.vocab.analytes import canonical_unit
+from trialscout.vocab.analytes import plausible_range as vocab_range
+from trialscout.vocab.units import factor, to_ucum
 
 
 @dataclass(frozen=True)
@@ -21,31 +24,22 @@ class Term:
     data: Any = None
 
 
-# ---------------------------------------------------------------- units and analytes
+# ---------------------------------------------------------------- units and analytes (trialscout.vocab)
 
 
 def normalise_unit(unit: str | None) -> str:
-    """A unit spelt one way: lower case, no spaces, `µ`→`u`, `10^9`/`x10e9`/`×10⁹` → `10*9`, `cu.mm` → `mm3`."""
-    u = (unit or "").strip().translate(_SUPERSCRIPTS).lower()
-    u = u.replace("µ", "u").replace("μ", "u").replace(" ", "").replace("cells/", "/")
-    u = re.sub(r"^(?:x|×|\*)", "", u)
-    u = re.sub(r"10(?:\^|\*\*|\*|e)?([0-9]+)(?=/)", r"10*\1", u)
-    u = re.sub(r"/(?:cu\.?mm|cmm|mm\^?3|mm\*\*3)$", "/mm3", u)
-    u = u.replace("{1.73_m2}", "1.73m2").replace("/1.73m^2", "/1.73m2").replace("/1.73m²", "/1.73m2")
-    u = u.replace("mcl", "ul").replace("/dl", "/dl").replace("iu/l", "iu/l")
-    return u
+    """A unit spelt the UCUM way when known (`x10^9/L` -> `10*9/L`), else as written without surrounding spaces."""
+    return to_ucum(unit) or (unit or "").strip()
 
 
-@cache
 def analytes() -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in load("analytes.json").items() if not k.startswith("_")}
+    return vocab_analytes()
 
 
 def analyte_of(name: str) -> str | None:
     """The canonical analyte for a name (`Platelets`, `PLT`, `platelet count`, `neutrophils_absolute`)."""
-    table = analytes()
     key = name.strip()
-    if key.lower() in table:
+    if key.lower() in analytes():
         return key.lower()
     return _analyte_terms().get(key.lower()) or _analyte_terms().get(key)
 
@@ -54,49 +48,40 @@ def analyte_of(name: str) -> str | None:
 def _analyte_terms() -> dict[str, str]:
     out: dict[str, str] = {}
     for key, entry in analytes().items():
-        for term in entry["terms"]:
-            out[term.lower()] = key
-        for term in entry["case_terms"]:
-            out[term] = key
+        for term in entry["synonyms"]:
+            out.setdefault(term[1:] if term.startswith("=") else term.lower(), key)
     return out
 
 
 def convert(analyte: str, value: float, unit: str | None) -> tuple[float, str] | None:
     """The value in the analyte's canonical unit, or None when the unit is not known for that analyte."""
-    entry = analytes()[analyte]
-    factor = entry["units"].get(normalise_unit(unit))
-    if factor is None:
+    f = factor(analyte, unit)
+    if f is None:
         return None
-    return value * factor, entry["unit"]
+    return value * f, canonical_unit(analyte)
 
 
 def plausible_range(analyte: str) -> tuple[float, float]:
-    low, high = analytes()[analyte]["range"]
-    return float(low), float(high)
+    return vocab_range(analyte) or (float("-inf"), float("inf"))
 
 
-# ---------------------------------------------------------------- drugs
+# ---------------------------------------------------------------- drugs (trialscout.vocab.drugs)
 
 
-@cache
-def drug_index() -> dict[str, tuple[str, str]]:
+def drug_index() -> dict[str, tuple[str, str | None]]:
     """Every drug name (lower case) -> (canonical agent, class)."""
-    out: dict[str, tuple[str, str]] = {}
-    for cls, agents in load("drugs.json")["classes"].items():
-        for agent, names in agents.items():
-            for name in (agent, *names):
-                out[name.lower()] = (agent, cls)
-    return out
+    return drugs.drug_index()
 
 
 def drug_of(name: str) -> tuple[str, str | None] | None:
     """(canonical agent, class) for a drug name, or None when unknown."""
-    hit = drug_index().get(name.strip().lower())
+    index = drug_index()
+    hit = index.get(name.strip().lower())
     if hit:
         return hit
     for word in re.split(r"[\s,/]+", name.lower()):
-        if word in drug_index():
-            return drug_index()[word]
+        if word in index:
+            return index[word]
     return None
 
 
@@ -105,23 +90,27 @@ def class_of(agent: str) -> str | None:
     return hit[1] if hit else None
 
 
+@cache
+def _procedure_patterns() -> list[tuple[re.Pattern[str], str]]:
+    out = []
+    for word, modality in drugs.procedure_words().items():
+        exact = word.startswith("=")
+        w = word[1:] if exact else word
+        out.append((re.compile(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", 0 if exact else re.IGNORECASE), modality))
+    return out
+
+
 def modality_of(text: str) -> str | None:
     """The modality a procedure name implies (`surgery`, `radiotherapy`, `ablation`, `transplant`), or None."""
-    low = text.lower()
-    for modality, terms in load("drugs.json")["procedures"].items():
-        if any(re.search(rf"(?<![a-z]){re.escape(t.lower())}(?![a-z])", low) for t in terms):
+    for pattern, modality in _procedure_patterns():
+        if pattern.search(text):
             return modality
-    if re.search(r"ectomy\b|otomy\b|resection\b", low):
+    if re.search(r"ectomy\b|otomy\b|resection\b", text.lower()):
         return "surgery"
     return None
 
 
 # ---------------------------------------------------------------- conditions and OncoTree
-
-
-@cache
-def oncotree() -> dict[str, list[Any]]:
-    return load("oncotree.json")["codes"]
 
 
 def is_oncotree_code(code: str) -> bool:
@@ -130,12 +119,7 @@ def is_oncotree_code(code: str) -> bool:
 
 def ancestors(code: str) -> list[str]:
     """The OncoTree codes above a code, nearest first (excluding the root `TISSUE`)."""
-    out: list[str] = []
-    parent = oncotree().get(code, [None, None])[1]
-    while parent and parent != "TISSUE" and parent not in out:
-        out.append(parent)
-        parent = oncotree().get(parent, [None, None])[1]
-    return out
+    return lineage(code)[1:]
 
 
 @cache
@@ -181,29 +165,36 @@ def cancer_entry(code: str | None) -> dict[str, Any] | None:
     return None
 
 
-# ---------------------------------------------------------------- biomarkers
+# ---------------------------------------------------------------- biomarkers (trialscout.vocab.biomarkers)
 
 
 @cache
 def biomarker_aliases() -> dict[str, str]:
-    """Alias (as written) -> canonical biomarker name."""
+    """Alias (as written: a lower-case synonym also in upper and title case) -> canonical biomarker name."""
     out: dict[str, str] = {}
-    for name, aliases in load("biomarkers.json")["names"].items():
-        for alias in (name, *aliases):
-            out[alias] = name
+    for name, aliases in biomarkers.markers().items():
+        out.setdefault(name, name)
+        for alias in aliases:
+            spellings = [alias[1:]] if alias.startswith("=") else [alias, alias.upper(), alias[:1].upper() + alias[1:]]
+            for spelling in spellings:
+                out.setdefault(spelling, name)
     return out
 
 
 def biomarker_name(text: str) -> str | None:
     text = text.strip()
-    table = biomarker_aliases()
-    return table.get(text) or next((v for k, v in table.items() if k.lower() == text.lower()), None)
+    return biomarker_aliases().get(text) or biomarkers.canonical_marker(text)
 
 
 def biomarker_status(word: str | None) -> str | None:
-    if word is None:
-        return None
-    return load("biomarkers.json")["status_words"].get(word.strip().lower())
+    return biomarkers.canonical_status(word)
+
+
+@cache
+def status_words() -> tuple[str, ...]:
+    """Status words searched for in notes (longest first; single characters such as '+' are read apart)."""
+    words = {w.lstrip("=").lower() for spec in biomarkers.statuses().values() for w in spec["synonyms"]}
+    return tuple(sorted((w for w in words if len(w) > 1), key=len, reverse=True))
 
 
 # ---------------------------------------------------------------- metastasis

@@ -18,10 +18,10 @@ _FTS_KEYWORDS = {"AND", "OR", "NOT", "NEAR"}
 __all__ = ["MAX_QUERY_TERMS", "build_filters", "fts_expression", "search"]
 
 
-def fts_expression(text: str | None, *, mode: str = "all") -> str | None:
+def fts_expression(text: str | None, *, mode: str = "all", max_terms: int | None = MAX_QUERY_TERMS) -> str | None:
     """Words of `text` as quoted FTS5 terms (no user syntax reaches FTS5), joined by AND (`all`) or OR (`any`).
 
-    Returns None when the text has no words.
+    At most `max_terms` distinct words (None: all of them). Returns None when the text has no words.
     """
     if mode not in ("all", "any"):
         raise QueryError(f"unknown match mode {mode!r}; use 'all' or 'any'")
@@ -30,7 +30,7 @@ def fts_expression(text: str | None, *, mode: str = "all") -> str | None:
         term = word.lower()
         if term not in terms:
             terms.append(term)
-        if len(terms) >= MAX_QUERY_TERMS:
+        if max_terms is not None and len(terms) >= max_terms:
             break
     if not terms:
         return None
