@@ -26,6 +26,7 @@ from trialscout.patient import describe as describe_patient
 from trialscout.patient import load_patient
 from trialscout.patient import to_json as patient_to_json
 from trialscout.render import criteria_view, match_view, study_summary
+from trialscout.screening_cli import screen_command
 from trialscout.search import build_filters
 from trialscout.search import search as run_search
 from trialscout.sources import FORMATS, iter_items
@@ -212,10 +213,9 @@ def criteria(
     """The trial's eligibility criteria, each with what was understood (typed constraints) or not."""
     path = Path(target)
     if path.exists():
-        studies = [item.study for item in iter_items([path]) if item.study is not None]
-        if not studies:
-            raise TrialscoutError("no readable trial record", where=target)
-        found = [(s.nct_id, parse_criteria(s.eligibility_text or "")) for s in studies]
+        found = [(nct, parse_criteria(text)) for nct, text in _criteria_texts(path)]
+        if not found:
+            raise TrialscoutError("no readable trial record with eligibility criteria", where=target)
     else:
         with Trialscout(db) as ts:
             found = [(target.strip().upper(), ts.criteria(target))]
@@ -228,6 +228,22 @@ def criteria(
         computable = sum(1 for c in crits if c.computable)
         out.print(f"{nct_id}: {len(crits)} criteria, {computable} with a computable constraint", markup=False)
         out.print(criteria_view(crits))
+
+
+def _criteria_texts(path: Path) -> list[tuple[str, str]]:
+    """(label, criteria text) for each record in a file; a page without an NCT ID still gives its text."""
+    texts = []
+    for item in iter_items([path]):
+        if item.study is not None:
+            texts.append((item.study.nct_id, item.study.eligibility_text or ""))
+            continue
+        partial = getattr(item.error, "partial", None) or {}
+        ps = partial.get("protocolSection", {})
+        text = ps.get("eligibilityModule", {}).get("eligibilityCriteria")
+        if text:
+            ident = ps.get("identificationModule", {})
+            texts.append((ident.get("acronym") or ident.get("briefTitle") or item.where, text))
+    return texts
 
 
 @app.command()
@@ -276,6 +292,9 @@ def match(
 
 
 app.command(name="eval")(eval_command)
+
+
+app.command(name="screen")(screen_command)
 
 
 @app.command()
