@@ -44,7 +44,8 @@ def test_filters(filled: SqliteStore) -> None:
     assert ids(study_types=["observational"]) <= everything
     assert "NCT03418623" in ids(age=30) and "NCT03418623" not in ids(age=45)  # 21-40 years
     assert "NCT03418623" in ids(countries=["United States"])
-    assert ids(countries=["Atlantis"]) == set()
+    assert ids(countries=["United States"]) == ids(countries=["us"]) == ids(countries=["USA"])
+    assert "NCT03418623" not in ids(countries=["China"])
     assert ids(nct_ids=["nct02210780"]) == {"NCT02210780"}
 
 
@@ -73,7 +74,8 @@ def test_fts_expression_quotes_every_term_and_caps_length() -> None:
 
 @pytest.mark.parametrize(("kw", "message"), [
     ({"statuses": ["open-ish"]}, "unknown status"), ({"phases": ["PHASE9"]}, "unknown phase"),
-    ({"sex": "robot"}, "unknown sex"), ({"age": 430}, "outside"), ({"nct_ids": ["NCT1"]}, "not an NCT ID")])
+    ({"sex": "robot"}, "unknown sex"), ({"age": 430}, "outside"), ({"nct_ids": ["NCT1"]}, "not an NCT ID"),
+    ({"countries": ["Atlantis"]}, "unknown country")])
 def test_bad_filters_are_clear_errors(kw: dict, message: str) -> None:
     with pytest.raises(QueryError, match=message):
         build_filters(**kw)

@@ -98,3 +98,21 @@ def test_missing_or_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
 def test_schema_is_a_real_sqlite_file(store: SqliteStore) -> None:
     names = {r[0] for r in sqlite3.connect(store.path).execute("SELECT name FROM sqlite_master")}
     assert {"studies", "conditions", "interventions", "sites", "derived", "studies_fts"} <= names
+
+
+def test_legacy_sites_are_geocoded_offline_and_countries_coded(store: SqliteStore) -> None:
+    from tests.conftest import FIXTURES
+    from trialscout.sources import iter_items
+
+    studies = [i.study for i in iter_items([FIXTURES / "xml"]) if i.ok and i.study.locations]
+    assert studies and all(loc.geoPoint is None for s in studies for loc in s.locations)  # XML has no coordinates
+    with store.transaction():
+        for s in studies:
+            store.upsert(s)
+    total, placed, coded = store.conn.execute(
+        "SELECT count(*), sum(lat IS NOT NULL), sum(country_code IS NOT NULL) FROM sites").fetchone()
+    assert placed / total > 0.9 and coded == sum(1 for s in studies for loc in s.locations if loc.country)
+    # Philadelphia City Hall is at 39.95 N, 75.16 W; Taipei at 25.05 N, 121.53 E.
+    for city, lat, lon in (("Philadelphia", 39.95, -75.16), ("Taipei", 25.05, 121.53)):
+        row = store.conn.execute("SELECT lat, lon, geocoded FROM sites WHERE city = ?", (city,)).fetchone()
+        assert abs(row["lat"] - lat) < 0.1 and abs(row["lon"] - lon) < 0.1 and row["geocoded"] == 1

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from trialscout.errors import QueryError
+from trialscout.geo import country_code
 from trialscout.model import enums
 from trialscout.sources.normalize import to_enum
 from trialscout.store import Page, SqliteStore, StudyFilters
@@ -63,10 +64,18 @@ def build_filters(
         study_types=_enum_values(enums.StudyType, study_types, "study type"),
         sex=_enum_values(enums.Sex, [sex], "sex")[0] if sex else None,
         age_years=age,
-        countries=[c.strip() for c in countries if c.strip()],
+        countries=[_country(c) for c in countries if c.strip()],
         nct_ids=ids,
         healthy_volunteers=healthy_volunteers,
     )
+
+
+def _country(name: str) -> str:
+    code = country_code(name.strip())
+    if code is None:
+        raise QueryError(f"unknown country {name.strip()!r} (use its name or ISO code, e.g. 'United States', 'CN')",
+                         where="country")
+    return code
 
 
 def _enum_values(enum_cls: type[enums.V2Enum], values: Iterable[str], what: str) -> list[str]:

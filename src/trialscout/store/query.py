@@ -17,7 +17,7 @@ class StudyFilters:
     study_types: list[str] = field(default_factory=list)
     sex: str | None = None          # the patient's sex: trials open to it (ALL or the same)
     age_years: float | None = None  # the patient's age: inside the trial's range
-    countries: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2 codes
     nct_ids: list[str] = field(default_factory=list)
     healthy_volunteers: bool | None = None
 
@@ -56,7 +56,7 @@ def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
         params.append(int(f.healthy_volunteers))
     if f.countries:
         marks = ", ".join("?" * len(f.countries))
-        parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND x.country IN ({marks}))")
+        parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND x.country_code IN ({marks}))")
         params.extend(f.countries)
     return " AND ".join(parts), params
 

@@ -7,7 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from trialscout.geo import country_code, geocode
 from trialscout.model import Study, age_in_years
+from trialscout.model.study import Location
 from trialscout.store.text import fold
 
 
@@ -53,10 +55,20 @@ def study_rows(study: Study, source: str | None) -> StudyRows:
         "source": source,
     }
     interventions = [(iv.name, _value(iv.type)) for iv in study.interventions]
-    sites = [(loc.facility, loc.city, loc.state, loc.country, _value(loc.status),
-              loc.geoPoint.lat if loc.geoPoint else None, loc.geoPoint.lon if loc.geoPoint else None)
-             for loc in study.locations]
+    sites = [_site(loc) for loc in study.locations]
     return StudyRows(study.nct_id, columns, study.conditions, interventions, sites, _fts_fields(study))
+
+
+def _site(loc: Location) -> tuple[Any, ...]:
+    """A site row; a site without coordinates is placed by city with the offline gazetteer when it can be."""
+    lat = lon = None
+    geocoded = 0
+    if loc.geoPoint is not None:
+        lat, lon = loc.geoPoint.lat, loc.geoPoint.lon
+    elif loc.city and (place := geocode(loc.city, loc.state, loc.country)):
+        lat, lon, geocoded = place.lat, place.lon, 1
+    return (loc.facility, loc.city, loc.state, loc.country, _value(loc.status), lat, lon,
+            country_code(loc.country), geocoded)
 
 
 def _fts_fields(study: Study) -> tuple[str, str, str, str, str, str]:

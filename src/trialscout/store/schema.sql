@@ -58,10 +58,12 @@ CREATE TABLE IF NOT EXISTS sites (
     country  TEXT COLLATE NOCASE,
     status   TEXT,
     lat      REAL,
-    lon      REAL
+    lon      REAL,
+    country_code TEXT,         -- ISO 3166-1 alpha-2, from the gazetteer's country names and aliases
+    geocoded INTEGER NOT NULL DEFAULT 0  -- 1 when lat/lon come from the offline gazetteer, not the record
 );
 CREATE INDEX IF NOT EXISTS sites_study ON sites(study_id);
-CREATE INDEX IF NOT EXISTS sites_country ON sites(country);
+CREATE INDEX IF NOT EXISTS sites_country ON sites(country_code);
 CREATE INDEX IF NOT EXISTS sites_latlon ON sites(lat, lon);
 
 -- Derived documents keyed by study and kind (e.g. 'criteria'), computed at ingest.

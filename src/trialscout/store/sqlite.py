@@ -16,7 +16,7 @@ from trialscout.model import Study
 from trialscout.store.query import Hit, Page, StudyFilters, filter_sql
 from trialscout.store.rows import StudyRows, study_rows
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # bm25() weights, in studies_fts column order: title, conditions, keywords, interventions, summary, eligibility.
 DEFAULT_WEIGHTS = (3.0, 3.0, 2.0, 2.0, 1.0, 0.5)
 
@@ -53,7 +53,8 @@ class SqliteStore:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
         elif row[0] != SCHEMA_VERSION:
-            raise StoreError(f"database schema version {row[0]} is not {SCHEMA_VERSION}", where=str(self.path))
+            raise StoreError(f"database schema version {row[0]} is older than this trialscout's ({SCHEMA_VERSION}): "
+                             "ingest into a new database file", where=str(self.path))
 
     def close(self) -> None:
         self.conn.close()
@@ -118,7 +119,7 @@ class SqliteStore:
         c = self.conn
         c.executemany("INSERT INTO conditions VALUES (?, ?)", [(study_id, x) for x in rows.conditions])
         c.executemany("INSERT INTO interventions VALUES (?, ?, ?)", [(study_id, *x) for x in rows.interventions])
-        c.executemany("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [(study_id, *x) for x in rows.sites])
+        c.executemany("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(study_id, *x) for x in rows.sites])
         c.execute("INSERT INTO studies_fts (rowid, title, conditions, keywords, interventions, summary, eligibility)"
                   " VALUES (?, ?, ?, ?, ?, ?, ?)", (study_id, *rows.fts))
 
