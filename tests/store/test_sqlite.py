@@ -116,3 +116,17 @@ def test_legacy_sites_are_geocoded_offline_and_countries_coded(store: SqliteStor
     for city, lat, lon in (("Philadelphia", 39.95, -75.16), ("Taipei", 25.05, 121.53)):
         row = store.conn.execute("SELECT lat, lon, geocoded FROM sites WHERE city = ?", (city,)).fetchone()
         assert abs(row["lat"] - lat) < 0.1 and abs(row["lon"] - lon) < 0.1 and row["geocoded"] == 1
+
+
+def test_a_version_1_store_is_upgraded_in_place(tmp_path: Path, v2_json_dir: Path) -> None:
+    path = tmp_path / "old.db"
+    with SqliteStore(path) as s:
+        with s.transaction():
+            s.upsert(_study(v2_json_dir, "NCT03418623"))
+        s.conn.executescript("DROP INDEX sites_country; ALTER TABLE sites DROP COLUMN country_code; "
+                             "ALTER TABLE sites DROP COLUMN geocoded; UPDATE meta SET value = '1';")
+    with pytest.raises(StoreError, match="open it once for writing"):
+        SqliteStore(path, readonly=True)
+    with SqliteStore(path) as s:
+        assert s.conn.execute("SELECT country_code FROM sites").fetchone()[0] == "US"
+    assert SqliteStore(path, readonly=True).count() == 1

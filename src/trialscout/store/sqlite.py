@@ -33,6 +33,7 @@ class SqliteStore:
                 if not self.path.exists():
                     raise StoreError("no database here yet (run `trialscout ingest` first)", where=str(self.path))
                 self.conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                self._check_version()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(self.path, check_same_thread=False)
@@ -44,6 +45,13 @@ class SqliteStore:
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open database ({exc})", where=str(self.path)) from exc
 
+    def _check_version(self) -> None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None or row[0] != SCHEMA_VERSION:
+            found = row[0] if row else "none"
+            raise StoreError(f"database schema version {found}, this trialscout needs {SCHEMA_VERSION}: open it once "
+                             "for writing (any `trialscout ingest`) to upgrade it", where=str(self.path))
+
     def _init_schema(self) -> None:
         self.conn.execute("PRAGMA journal_mode = WAL")  # readers keep answering while an ingest writes
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -52,9 +60,30 @@ class SqliteStore:
         if row is None:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
+        elif row[0] == "1":
+            self._migrate_v1()
         elif row[0] != SCHEMA_VERSION:
-            raise StoreError(f"database schema version {row[0]} is older than this trialscout's ({SCHEMA_VERSION}): "
-                             "ingest into a new database file", where=str(self.path))
+            raise StoreError(f"database schema version {row[0]} is not this trialscout's ({SCHEMA_VERSION})",
+                             where=str(self.path))
+
+    def _migrate_v1(self) -> None:
+        """v1 → v2: sites gain an ISO country code and gazetteer coordinates where the record had none."""
+        from trialscout.geo import country_code, geocode
+
+        with self.transaction():
+            self.conn.execute("ALTER TABLE sites ADD COLUMN country_code TEXT")
+            self.conn.execute("ALTER TABLE sites ADD COLUMN geocoded INTEGER NOT NULL DEFAULT 0")
+            rows = self.conn.execute("SELECT rowid, city, state, country, lat FROM sites").fetchall()
+            for rowid, city, state, country, lat in rows:
+                place = geocode(city, state, country) if lat is None and city else None
+                self.conn.execute(
+                    "UPDATE sites SET country_code = ?, lat = coalesce(lat, ?), lon = coalesce(lon, ?), "
+                    "geocoded = ? WHERE rowid = ?",
+                    (country_code(country), place.lat if place else None, place.lon if place else None,
+                     int(place is not None), rowid))
+            self.conn.execute("DROP INDEX IF EXISTS sites_country")
+            self.conn.execute("CREATE INDEX sites_country ON sites(country_code)")
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
 
     def close(self) -> None:
         self.conn.close()
