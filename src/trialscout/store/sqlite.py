@@ -55,14 +55,15 @@ class SqliteStore:
     def _init_schema(self) -> None:
         self.conn.execute("PRAGMA journal_mode = WAL")  # readers keep answering while an ingest writes
         self.conn.execute("PRAGMA synchronous = NORMAL")
+        has_meta = self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone()
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
+        if row is not None and row[0] == "1":
+            self._migrate_v1()  # before the schema script, whose indexes name the new columns
         self.conn.executescript(resources.files("trialscout.store").joinpath("schema.sql").read_text("utf-8"))
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
-        elif row[0] == "1":
-            self._migrate_v1()
-        elif row[0] != SCHEMA_VERSION:
+        elif row[0] not in ("1", SCHEMA_VERSION):
             raise StoreError(f"database schema version {row[0]} is not this trialscout's ({SCHEMA_VERSION})",
                              where=str(self.path))
 
