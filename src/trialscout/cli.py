@@ -181,14 +181,20 @@ def search(
     sex: Annotated[str | None, typer.Option(help="Trials open to this sex: FEMALE or MALE.")] = None,
     age: Annotated[float | None, typer.Option(help="Trials whose age range includes this age (years).")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Trials with a site in this country.")] = None,
+    geo: Annotated[str | None, typer.Option(help="A site within a distance: distance(LAT,LON,50mi) or "
+                                                  "distance(PLACE,100km).")] = None,
+    near: Annotated[str | None, typer.Option(help="A place ('Zhengzhou', 'Boston, MA'); with --within.")] = None,
+    within: Annotated[str, typer.Option(help="Radius for --near, e.g. 100km or 50mi.")] = "100km",
     limit: Annotated[int, typer.Option(help="How many results.")] = 10,
     offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
     any_word: Annotated[bool, typer.Option("--any", help="Match any word instead of all.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """BM25-ranked full-text search with ClinicalTrials.gov-style filters."""
+    if near:
+        geo = f"distance({near},{within})"
     filters = build_filters(statuses=status or [], phases=phase or [], study_types=study_type or [], sex=sex,
-                            age=age, countries=country or [])
+                            age=age, countries=country or [], geo=geo)
     with open_store(db, readonly=True) as store:
         page = run_search(store, text, filters, limit=limit, offset=offset, mode="any" if any_word else "all")
     if as_json:
@@ -201,6 +207,8 @@ def search(
         out.print(f"     {h.title or '(no title)'}", markup=False)
         if h.conditions:
             out.print(f"     conditions: {'; '.join(h.conditions[:4])}", markup=False)
+        if h.nearest_km is not None:
+            out.print(f"     nearest site: {h.nearest_km:g} km, {h.nearest_site}", markup=False)
 
 
 @app.command()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
 from trialscout.errors import QueryError
-from trialscout.geo import country_code
+from trialscout.geo import KM_PER_MILE, country_code, resolve_place
 from trialscout.model import enums
 from trialscout.sources.normalize import to_enum
 from trialscout.store import Page, SqliteStore, StudyFilters
@@ -16,7 +17,8 @@ MAX_QUERY_TERMS = 64
 _WORD = re.compile(r"\w+", re.UNICODE)
 _FTS_KEYWORDS = {"AND", "OR", "NOT", "NEAR"}
 
-__all__ = ["MAX_QUERY_TERMS", "build_filters", "fts_expression", "search"]
+__all__ = ["MAX_QUERY_TERMS", "build_filters", "fts_expression", "parse_geo", "search", "split_place",
+           "weighted_expression"]
 
 
 def fts_expression(text: str | None, *, mode: str = "all", max_terms: int | None = MAX_QUERY_TERMS) -> str | None:
@@ -40,6 +42,12 @@ def fts_expression(text: str | None, *, mode: str = "all", max_terms: int | None
     return (" AND " if mode == "all" else " OR ").join(quoted)
 
 
+def weighted_expression(texts: Iterable[str], *, max_terms: int = 1000) -> str | None:
+    """Any of the words of `texts`, each quoted; a word given again counts again in BM25 (FTS5 sums the score of
+    every phrase), so repeating a word is how a caller weights it. None when there are no words."""
+    terms = [f'"{w.lower()}"' for text in texts for w in _WORD.findall(fold(text or ""))][:max_terms]
+    return " OR ".join(terms) if terms else None
+
 def build_filters(
     *,
     statuses: Iterable[str] = (),
@@ -50,6 +58,7 @@ def build_filters(
     countries: Iterable[str] = (),
     nct_ids: Iterable[str] = (),
     healthy_volunteers: bool | None = None,
+    geo: str | None = None,
 ) -> StudyFilters:
     """Validate filter values in any spelling ('recruiting', 'Phase 2') into API v2 enum values."""
     if age is not None and not 0 <= age <= 130:
@@ -67,7 +76,59 @@ def build_filters(
         countries=[_country(c) for c in countries if c.strip()],
         nct_ids=ids,
         healthy_volunteers=healthy_volunteers,
+        geo=parse_geo(geo) if geo else None,
     )
+
+
+_GEO = re.compile(r"^\s*distance\(\s*(?P<where>.+?)\s*,\s*(?P<radius>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>mi|km)\s*\)\s*$",
+                  re.IGNORECASE)
+_WITHIN_TEXT = re.compile(r"\b(?:within|in)\s+(?P<radius>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>km|kilometers?|kilometres?|"
+                          r"mi|miles?)\s+(?:of|from|around)\s+(?P<where>[^;]+?)\s*$", re.IGNORECASE)
+MAX_RADIUS_KM = 20_000
+
+
+def parse_geo(value: str) -> tuple[float, float, float]:
+    """`distance(39.0,-77.1,50mi)` or `distance(Zhengzhou,100km)` → (lat, lon, radius in km)."""
+    m = _GEO.match(value or "")
+    if not m:
+        raise QueryError(f"malformed geo filter {value[:80]!r}; expected distance(LAT,LON,Nkm|Nmi) or "
+                         "distance(PLACE,Nkm|Nmi)", where="filter.geo")
+    lat, lon = _point(m.group("where"))
+    return lat, lon, _radius_km(m.group("radius"), m.group("unit"))
+
+
+def _radius_km(number: str, unit: str) -> float:
+    km = float(number) * (KM_PER_MILE if unit.lower().startswith("mi") else 1.0)
+    if not 0 < km <= MAX_RADIUS_KM:
+        raise QueryError(f"radius {number}{unit} is outside (0, {MAX_RADIUS_KM} km]", where="filter.geo")
+    return km
+
+
+def _point(where: str) -> tuple[float, float]:
+    parts = [p.strip() for p in where.split(",")]
+    if len(parts) == 2:
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except ValueError:
+            pass
+        else:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise QueryError(f"coordinates {lat},{lon} are out of range", where="filter.geo")
+            return lat, lon
+    place = resolve_place(where)
+    if place is None:
+        raise QueryError(f"unknown place {where[:80]!r} (try 'City', 'City, State' or 'City, Country')",
+                         where="filter.geo")
+    return place.lat, place.lon
+
+
+def split_place(text: str | None) -> tuple[str | None, tuple[float, float, float] | None]:
+    """`'lung cancer within 100 km of Zhengzhou'` → (`'lung cancer'`, (34.76, 113.65, 100.0))."""
+    m = _WITHIN_TEXT.search(text or "")
+    if not m:
+        return text, None
+    lat, lon = _point(m.group("where"))
+    return (text or "")[: m.start()].strip() or None, (lat, lon, _radius_km(m.group("radius"), m.group("unit")))
 
 
 def _country(name: str) -> str:
@@ -99,4 +160,8 @@ def search(store: SqliteStore, text: str | None, filters: StudyFilters | None = 
         raise QueryError(f"limit {limit} is outside 1–1000", where="limit")
     if offset < 0:
         raise QueryError("offset cannot be negative", where="offset")
-    return store.search(fts_expression(text, mode=mode), filters or StudyFilters(), limit=limit, offset=offset)
+    filters = filters or StudyFilters()
+    text, near = split_place(text)
+    if near and not filters.geo:
+        filters = dataclasses.replace(filters, geo=near)
+    return store.search(fts_expression(text, mode=mode), filters, limit=limit, offset=offset)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,10 +21,11 @@ class StudyFilters:
     countries: list[str] = field(default_factory=list)  # ISO 3166-1 alpha-2 codes
     nct_ids: list[str] = field(default_factory=list)
     healthy_volunteers: bool | None = None
+    geo: tuple[float, float, float] | None = None  # (lat, lon, radius in km): a site within the radius
 
     def is_empty(self) -> bool:
         return not any((self.statuses, self.phases, self.study_types, self.sex, self.age_years is not None,
-                        self.countries, self.nct_ids, self.healthy_volunteers is not None))
+                        self.countries, self.nct_ids, self.healthy_volunteers is not None, self.geo))
 
 
 def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
@@ -58,7 +60,30 @@ def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
         marks = ", ".join("?" * len(f.countries))
         parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND x.country_code IN ({marks}))")
         params.extend(f.countries)
+    if f.geo:
+        within, within_params = within_sql(*f.geo)
+        parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND {within})")
+        params.extend(within_params)
     return " AND ".join(parts), params
+
+
+def within_sql(lat: float, lon: float, km: float) -> tuple[str, list[float]]:
+    """Sites `x` within `km` of a point: a bounding box on the indexed lat/lon prunes, the exact
+    great-circle distance decides. Near the poles or across the antimeridian only latitude prunes."""
+    dlat = km / 111.0
+    cos_lat = math.cos(math.radians(min(89.0, abs(lat))))
+    dlon = km / (111.32 * cos_lat)
+    sql = "x.lat BETWEEN ? AND ? "
+    params: list[float] = [lat - dlat, lat + dlat]
+    if lon - dlon > -180 and lon + dlon < 180 and abs(lat) + dlat < 89:
+        sql += "AND x.lon BETWEEN ? AND ? "
+        params += [lon - dlon, lon + dlon]
+    return sql + "AND distance_km(x.lat, x.lon, ?, ?) <= ?", [*params, lat, lon, km]
+
+
+def nearest_site_sql(alias: str = "s") -> str:
+    """The distance in km from (?, ?) to a study's nearest site with coordinates (NULL when it has none)."""
+    return f"(SELECT min(distance_km(x.lat, x.lon, ?, ?)) FROM sites x WHERE x.study_id = {alias}.id)"
 
 
 class Hit(BaseModel):
@@ -70,6 +95,9 @@ class Hit(BaseModel):
     study_type: str | None = None
     last_update: str | None = None
     conditions: list[str] = []
+    nearest_km: float | None = None
+    """With a geo filter: the distance to the trial's nearest site."""
+    nearest_site: str | None = None
 
 
 class Page(BaseModel):

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from trialscout.errors import NotFoundError, StoreError
+from trialscout.geo import haversine_km
 from trialscout.model import Study
-from trialscout.store.query import Hit, Page, StudyFilters, filter_sql
+from trialscout.store.query import Hit, Page, StudyFilters, filter_sql, nearest_site_sql
 from trialscout.store.rows import StudyRows, study_rows
 
 SCHEMA_VERSION = "2"
@@ -38,6 +39,7 @@ class SqliteStore:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 self.conn = sqlite3.connect(self.path, check_same_thread=False)
             self.conn.row_factory = sqlite3.Row
+            self.conn.create_function("distance_km", 4, _distance_km, deterministic=True)
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA busy_timeout = 10000")
             if not readonly:
@@ -198,10 +200,13 @@ class SqliteStore:
         else:
             base = f"FROM studies s {'WHERE ' + where if where else ''}"
             score, order = "0.0", "s.last_update DESC, s.nct_id"
+        order_params: list[Any] = []
+        if filters.geo and not match:  # without words to rank by, the nearest trial comes first
+            order, order_params = f"{nearest_site_sql()} ASC, s.nct_id", list(filters.geo[:2])
         sql = (f"SELECT s.nct_id, {score} AS score, s.brief_title, s.overall_status, s.phases, s.study_type, "
                f"s.last_update {base} ORDER BY {order} LIMIT ? OFFSET ?")
         try:
-            rows = self.conn.execute(sql, (*params, limit, offset)).fetchall()
+            rows = self.conn.execute(sql, (*params, *order_params, limit, offset)).fetchall()
             total = int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]) if count_total else None
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed ({exc})", where=str(self.path)) from exc
@@ -209,7 +214,19 @@ class SqliteStore:
                     status=r["overall_status"], phases=r["phases"].split(), study_type=r["study_type"],
                     last_update=r["last_update"]) for r in rows]
         self._attach_conditions(hits)
+        if filters.geo:
+            self._attach_nearest(hits, *filters.geo[:2])
         return Page(hits=hits, total=total)
+
+    def _attach_nearest(self, hits: list[Hit], lat: float, lon: float) -> None:
+        for h in hits:
+            row = self.conn.execute(
+                "SELECT x.facility, x.city, x.country, distance_km(x.lat, x.lon, ?, ?) AS km FROM sites x "
+                "JOIN studies s ON s.id = x.study_id WHERE s.nct_id = ? AND x.lat IS NOT NULL ORDER BY km LIMIT 1",
+                (lat, lon, h.nct_id)).fetchone()
+            if row:
+                h.nearest_km = round(float(row["km"]), 1)
+                h.nearest_site = ", ".join(x for x in (row["facility"], row["city"], row["country"]) if x)
 
     def _attach_conditions(self, hits: list[Hit]) -> None:
         if not hits:
@@ -223,6 +240,10 @@ class SqliteStore:
             by_id.setdefault(nct_id, []).append(condition)
         for h in hits:
             h.conditions = by_id.get(h.nct_id, [])
+
+
+def _distance_km(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:
+    return None if lat1 is None or lon1 is None else haversine_km(lat1, lon1, lat2, lon2)
 
 
 def _is_newer(incoming: str | None, stored: str | None) -> bool:
