@@ -29,6 +29,7 @@ from trialscout.render import criteria_view, match_view, study_summary
 from trialscout.screening_cli import screen_command
 from trialscout.search import build_filters
 from trialscout.search import search as run_search
+from trialscout.search.related import related as find_related
 from trialscout.sources import FORMATS, iter_items
 from trialscout.store import default_db_path, open_store
 
@@ -303,6 +304,25 @@ app.command(name="eval")(eval_command)
 
 
 app.command(name="screen")(screen_command)
+
+
+@app.command()
+@reports_errors
+def related(
+    nct_id: Annotated[str, typer.Argument(help="A stored trial's NCT ID.")],
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option(help="How many related trials.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
+) -> None:
+    """The stored trials most like this one, each with what they share (conditions, interventions, design)."""
+    with open_store(db, readonly=True) as store:
+        found = find_related(store, nct_id.strip().upper(), limit=limit)
+    if as_json:
+        sys.stdout.write(json.dumps([r.model_dump() for r in found], ensure_ascii=False, indent=2) + "\n")
+        return
+    for i, r in enumerate(found, start=1):
+        out.print(f"{i:>3}. {r.nct_id}  [{r.status or '?'}]  score={r.score:.3f}  {r.title or ''}", markup=False)
+        out.print(f"     shares {r.explanation()}", markup=False)
 
 
 @app.command()
