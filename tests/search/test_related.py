@@ -20,7 +20,7 @@ def sample_store(tmp_path_factory: pytest.TempPathFactory) -> SqliteStore:
 
 
 def test_related_trials_share_the_disease_and_say_so(sample_store: SqliteStore) -> None:
-    breast = search(sample_store, "breast cancer", limit=1).hits[0]
+    breast = search(sample_store, "metastatic breast cancer", limit=1).hits[0]
     found = related(sample_store, breast.nct_id, limit=5)
     assert len(found) == 5 and breast.nct_id not in {r.nct_id for r in found}
     assert [r.score for r in found] == sorted((r.score for r in found), reverse=True)
