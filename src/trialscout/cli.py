@@ -28,8 +28,9 @@ from trialscout.patient import to_json as patient_to_json
 from trialscout.render import criteria_view, match_view, study_summary
 from trialscout.screening_cli import screen_command
 from trialscout.search import build_filters
-from trialscout.search import search as run_search
 from trialscout.search.related import related as find_related
+from trialscout.search.request import SearchRequest
+from trialscout.search.request import run as run_request
 from trialscout.sources import FORMATS, iter_items
 from trialscout.store import default_db_path, open_store
 
@@ -173,8 +174,15 @@ def show(
 @app.command()
 @reports_errors
 def search(
-    text: Annotated[str, typer.Argument(help="Words to find (all of them must occur).")] = "",
+    text: Annotated[str, typer.Argument(help="Words to find anywhere (all of them must occur); "
+                                             "'... within 100 km of PLACE' adds a distance filter.")] = "",
     db: DbOption = None,
+    cond: Annotated[str | None, typer.Option(help="Words in the conditions and keywords.")] = None,
+    intr: Annotated[str | None, typer.Option(help="Words in the interventions (names, other names, MeSH).")] = None,
+    titles: Annotated[str | None, typer.Option(help="Words in the titles and acronym.")] = None,
+    outcomes: Annotated[str | None, typer.Option(help="Words in the outcome measures.")] = None,
+    sponsor: Annotated[str | None, typer.Option(help="Words in the sponsor and collaborators.")] = None,
+    locn: Annotated[str | None, typer.Option(help="Words in the site names and places.")] = None,
     status: Annotated[list[str] | None, typer.Option(help="Overall status, e.g. RECRUITING (repeatable).")] = None,
     phase: Annotated[list[str] | None, typer.Option(help="Phase, e.g. PHASE2 (repeatable).")] = None,
     study_type: Annotated[list[str] | None, typer.Option("--type", help="INTERVENTIONAL, OBSERVATIONAL, "
@@ -186,23 +194,28 @@ def search(
                                                   "distance(PLACE,100km).")] = None,
     near: Annotated[str | None, typer.Option(help="A place ('Zhengzhou', 'Boston, MA'); with --within.")] = None,
     within: Annotated[str, typer.Option(help="Radius for --near, e.g. 100km or 50mi.")] = "100km",
-    limit: Annotated[int, typer.Option(help="How many results.")] = 10,
-    offset: Annotated[int, typer.Option(help="Skip this many results.")] = 0,
+    sort: Annotated[str | None, typer.Option(help="relevance (default with words), or LastUpdatePostDate, "
+                                                   "StartDate, StudyFirstPostDate, CompletionDate, "
+                                                   "EnrollmentCount, NCTId, with :asc or :desc.")] = None,
+    limit: Annotated[int, typer.Option(help="Page size.")] = 10,
+    page_token: Annotated[str | None, typer.Option(help="The next-page token a previous search printed.")] = None,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count matches by status, phase, type, "
+                                                          "country.")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any word instead of all.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
-    """BM25-ranked full-text search with ClinicalTrials.gov-style filters."""
-    if near:
-        geo = f"distance({near},{within})"
-    filters = build_filters(statuses=status or [], phases=phase or [], study_types=study_type or [], sex=sex,
-                            age=age, countries=country or [], geo=geo)
+    """Search with ClinicalTrials.gov's query areas and filters: BM25 ranking, sorting, paging, facets."""
+    req = SearchRequest(term=text or None, cond=cond, intr=intr, titles=titles, outcomes=outcomes, spons=sponsor,
+                        locn=locn, statuses=status or [], phases=phase or [], study_types=study_type or [],
+                        sex=sex, age=age, countries=country or [], geo=f"distance({near},{within})" if near else geo,
+                        sort=sort, page_size=limit, page_token=page_token, mode="any" if any_word else "all")
     with open_store(db, readonly=True) as store:
-        page = run_search(store, text, filters, limit=limit, offset=offset, mode="any" if any_word else "all")
+        page = run_request(store, req, facets=facets)
     if as_json:
-        sys.stdout.write(json.dumps(page.model_dump(), ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(page.model_dump(exclude_none=True), ensure_ascii=False, indent=2) + "\n")
         return
     out.print(f"{page.total} studies match", markup=False)
-    for i, h in enumerate(page.hits, start=offset + 1):
+    for i, h in enumerate(page.hits, start=1):
         phases = "/".join(h.phases) or "-"
         out.print(f"{i:>3}. {h.nct_id}  [{h.status or '?'} | {phases}]  score={h.score:.2f}", markup=False)
         out.print(f"     {h.title or '(no title)'}", markup=False)
@@ -210,6 +223,10 @@ def search(
             out.print(f"     conditions: {'; '.join(h.conditions[:4])}", markup=False)
         if h.nearest_km is not None:
             out.print(f"     nearest site: {h.nearest_km:g} km, {h.nearest_site}", markup=False)
+    for name, counts in (page.facets or {}).items():
+        out.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
+    if page.next_page_token:
+        out.print(f"next page: --page-token {page.next_page_token}", markup=False)
 
 
 @app.command()

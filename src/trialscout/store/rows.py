@@ -20,7 +20,7 @@ class StudyRows:
     conditions: list[str]
     interventions: list[tuple[str, str | None]]
     sites: list[tuple[Any, ...]]
-    fts: tuple[str, str, str, str, str, str]
+    fts: tuple[str, ...]  # the studies_fts columns, in order (FTS_COLUMNS)
 
 
 def canonical_json(study: Study) -> str:
@@ -71,7 +71,11 @@ def _site(loc: Location) -> tuple[Any, ...]:
             country_code(loc.country), geocoded)
 
 
-def _fts_fields(study: Study) -> tuple[str, str, str, str, str, str]:
+FTS_COLUMNS = ("title", "conditions", "keywords", "interventions", "summary", "eligibility", "outcomes",
+               "sponsors", "locations")
+
+
+def _fts_fields(study: Study) -> tuple[str, ...]:
     ps = study.protocolSection
     ident, desc = ps.identificationModule, ps.descriptionModule
     title = " ".join(t for t in (ident.briefTitle, ident.officialTitle, ident.acronym) if t)
@@ -81,8 +85,17 @@ def _fts_fields(study: Study) -> tuple[str, str, str, str, str, str]:
         + [n for iv in study.interventions for n in (iv.otherNames or [])]
         + study.intervention_mesh_terms())
     summary = " ".join(t for t in ((desc.briefSummary, desc.detailedDescription) if desc else ()) if t)
+    om = ps.outcomesModule
+    outcomes = " ; ".join(f"{o.measure} {o.description or ''} {o.timeFrame or ''}"
+                          for o in ((om.primaryOutcomes or []) + (om.secondaryOutcomes or []) + (om.otherOutcomes or [])
+                                    if om else []))
+    sc = ps.sponsorCollaboratorsModule
+    sponsors = " ; ".join(x.name for x in ([sc.leadSponsor] if sc and sc.leadSponsor else [])
+                          + (sc.collaborators or [] if sc else []))
+    locations = " ; ".join(" ".join(filter(None, (loc.facility, loc.city, loc.state, loc.country)))
+                           for loc in study.locations)
     return (fold(title), fold(conditions), fold(" ; ".join(study.keywords)), fold(interventions), fold(summary),
-            fold(study.eligibility_text or ""))
+            fold(study.eligibility_text or ""), fold(outcomes), sponsors, locations)
 
 
 def _value(enum_or_none: Any) -> str | None:

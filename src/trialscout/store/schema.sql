@@ -75,6 +75,6 @@ CREATE TABLE IF NOT EXISTS derived (
 );
 
 CREATE VIRTUAL TABLE IF NOT EXISTS studies_fts USING fts5(
-    title, conditions, keywords, interventions, summary, eligibility,
+    title, conditions, keywords, interventions, summary, eligibility, outcomes, sponsors, locations,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );

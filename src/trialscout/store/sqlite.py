@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,11 +16,15 @@ from trialscout.errors import NotFoundError, StoreError
 from trialscout.geo import haversine_km
 from trialscout.model import Study
 from trialscout.store.query import Hit, Page, StudyFilters, filter_sql, nearest_site_sql
-from trialscout.store.rows import StudyRows, study_rows
+from trialscout.store.rows import FTS_COLUMNS, StudyRows, study_rows
 
-SCHEMA_VERSION = "2"
-# bm25() weights, in studies_fts column order: title, conditions, keywords, interventions, summary, eligibility.
-DEFAULT_WEIGHTS = (3.0, 3.0, 2.0, 2.0, 1.0, 0.5)
+SCHEMA_VERSION = "3"
+# bm25() weights, in studies_fts column order (store.rows.FTS_COLUMNS): title, conditions, keywords,
+# interventions, summary, eligibility, outcomes, sponsors, locations. Weights given for fewer columns are
+# padded with zeros, so the later columns are matched by column filters but never move a plain ranking.
+DEFAULT_WEIGHTS = (3.0, 3.0, 2.0, 2.0, 1.0, 0.5, 0.0, 0.0, 0.0)
+SORTS = {"last_update": "s.last_update", "start_date": "s.start_date", "first_post_date": "s.first_post_date",
+         "completion_date": "s.completion_date", "enrollment": "s.enrollment", "nct_id": "s.nct_id"}
 
 INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
 
@@ -61,13 +66,19 @@ class SqliteStore:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() if has_meta else None
         if row is not None and row[0] == "1":
             self._migrate_v1()  # before the schema script, whose indexes name the new columns
+        if row is not None and row[0] in ("1", "2"):
+            self.conn.execute("DROP TABLE IF EXISTS studies_fts")  # rebuilt below with its v3 columns
         self.conn.executescript(resources.files("trialscout.store").joinpath("schema.sql").read_text("utf-8"))
         if row is None:
             self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
-        elif row[0] not in ("1", SCHEMA_VERSION):
+        elif row[0] in ("1", "2"):
+            self._rebuild_fts()
+        elif row[0] != SCHEMA_VERSION:
             raise StoreError(f"database schema version {row[0]} is not this trialscout's ({SCHEMA_VERSION})",
                              where=str(self.path))
+        self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('token_key', ?)", (secrets.token_hex(32),))
+        self.conn.commit()
 
     def _migrate_v1(self) -> None:
         """v1 → v2: sites gain an ISO country code and gazetteer coordinates where the record had none."""
@@ -86,7 +97,21 @@ class SqliteStore:
                      int(place is not None), rowid))
             self.conn.execute("DROP INDEX IF EXISTS sites_country")
             self.conn.execute("CREATE INDEX sites_country ON sites(country_code)")
+            self.conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+    def _rebuild_fts(self) -> None:
+        """v2 → v3: the full-text index gains outcomes, sponsors and locations; rebuilt from the stored JSON."""
+        with self.transaction():
+            for study_id, doc in self.conn.execute("SELECT id, json FROM studies").fetchall():
+                fts = study_rows(Study.from_v2(json.loads(doc)), None).fts
+                self.conn.execute(f"INSERT INTO studies_fts (rowid, {', '.join(FTS_COLUMNS)}) "
+                                  f"VALUES (?{', ?' * len(FTS_COLUMNS)})", (study_id, *fts))
             self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+
+    def token_key(self) -> bytes:
+        """This store's secret for signing page tokens (made when the store was created)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'token_key'").fetchone()
+        return (row[0] if row else f"trialscout:{self.path.resolve()}").encode()
 
     def close(self) -> None:
         self.conn.close()
@@ -152,8 +177,8 @@ class SqliteStore:
         c.executemany("INSERT INTO conditions VALUES (?, ?)", [(study_id, x) for x in rows.conditions])
         c.executemany("INSERT INTO interventions VALUES (?, ?, ?)", [(study_id, *x) for x in rows.interventions])
         c.executemany("INSERT INTO sites VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [(study_id, *x) for x in rows.sites])
-        c.execute("INSERT INTO studies_fts (rowid, title, conditions, keywords, interventions, summary, eligibility)"
-                  " VALUES (?, ?, ?, ?, ?, ?, ?)", (study_id, *rows.fts))
+        c.execute(f"INSERT INTO studies_fts (rowid, {', '.join(FTS_COLUMNS)}) "
+                  f"VALUES (?{', ?' * len(FTS_COLUMNS)})", (study_id, *rows.fts))
 
     def put_derived(self, study_id: int, kind: str, doc: Any) -> None:
         self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)",
@@ -186,23 +211,20 @@ class SqliteStore:
             yield json.loads(row[0])
 
     def search(self, match: str | None, filters: StudyFilters, *, limit: int = 20, offset: int = 0,
-               weights: tuple[float, ...] = DEFAULT_WEIGHTS, count_total: bool = True) -> Page:
-        """Rank by BM25 over `match` (an FTS5 expression built by search/), or list by last update."""
-        where, params = filter_sql(filters)
+               weights: tuple[float, ...] = DEFAULT_WEIGHTS, count_total: bool = True,
+               sort: str | None = None, descending: bool = True) -> Page:
+        """Rank by BM25 over `match` (an FTS5 expression built by search/), or by a date/number field (`sort`,
+        one of SORTS); without words the default is the last update, or the nearest site under a geo filter."""
+        base, params = self._base(match, filters)
+        score, order, order_params = "0.0", "s.last_update DESC, s.nct_id", []
         if match:
-            # CROSS JOIN keeps the full-text match as the outer loop: letting the planner start from a filter
-            # index instead re-runs the MATCH for every row (seconds instead of milliseconds on 68k studies).
-            base = ("FROM studies_fts CROSS JOIN studies s ON s.id = studies_fts.rowid "
-                    f"WHERE studies_fts MATCH ? {'AND ' + where if where else ''}")
-            params = [match, *params]
-            score = f"-bm25(studies_fts, {', '.join(str(w) for w in weights)})"
-            order = "score DESC, s.nct_id"
-        else:
-            base = f"FROM studies s {'WHERE ' + where if where else ''}"
-            score, order = "0.0", "s.last_update DESC, s.nct_id"
-        order_params: list[Any] = []
-        if filters.geo and not match:  # without words to rank by, the nearest trial comes first
+            padded = tuple(weights) + (0.0,) * (len(FTS_COLUMNS) - len(weights))
+            score, order = f"-bm25(studies_fts, {', '.join(str(w) for w in padded)})", "score DESC, s.nct_id"
+        elif filters.geo:  # without words to rank by, the nearest trial comes first
             order, order_params = f"{nearest_site_sql()} ASC, s.nct_id", list(filters.geo[:2])
+        if sort:
+            direction = "DESC" if descending else "ASC"
+            order, order_params = f"{SORTS[sort]} IS NULL, {SORTS[sort]} {direction}, s.nct_id", []
         sql = (f"SELECT s.nct_id, {score} AS score, s.brief_title, s.overall_status, s.phases, s.study_type, "
                f"s.last_update {base} ORDER BY {order} LIMIT ? OFFSET ?")
         try:
@@ -217,6 +239,35 @@ class SqliteStore:
         if filters.geo:
             self._attach_nearest(hits, *filters.geo[:2])
         return Page(hits=hits, total=total)
+
+    def _base(self, match: str | None, filters: StudyFilters) -> tuple[str, list[Any]]:
+        """FROM/WHERE for the studies that match: the words (if any) and the filters."""
+        where, params = filter_sql(filters)
+        if not match:
+            return f"FROM studies s {'WHERE ' + where if where else ''}", params
+        # CROSS JOIN keeps the full-text match as the outer loop: letting the planner start from a filter
+        # index instead re-runs the MATCH for every row (seconds instead of milliseconds on 68k studies).
+        return ("FROM studies_fts CROSS JOIN studies s ON s.id = studies_fts.rowid "
+                f"WHERE studies_fts MATCH ? {'AND ' + where if where else ''}"), [match, *params]
+
+    def facets(self, match: str | None, filters: StudyFilters, *, top: int = 20) -> dict[str, dict[str, int]]:
+        """How many of the matching studies fall in each status, phase, study type and site country."""
+        base, params = self._base(match, filters)
+        out: dict[str, dict[str, int]] = {}
+        for name, column in (("overallStatus", "s.overall_status"), ("studyType", "s.study_type")):
+            rows = self.conn.execute(f"SELECT {column}, count(*) {_and(base, f'{column} IS NOT NULL')} "
+                                     "GROUP BY 1 ORDER BY 2 DESC, 1", params).fetchall()
+            out[name] = {r[0]: r[1] for r in rows}
+        counts: dict[str, int] = {}
+        for (value,) in self.conn.execute(f"SELECT s.phases {base}", params):
+            for phase in value.split():
+                counts[phase] = counts.get(phase, 0) + 1
+        out["phase"] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        rows = self.conn.execute(
+            "SELECT x.country_code, count(DISTINCT x.study_id) FROM sites x WHERE x.country_code IS NOT NULL "
+            f"AND x.study_id IN (SELECT s.id {base}) GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?", (*params, top)).fetchall()
+        out["country"] = {r[0]: r[1] for r in rows}
+        return out
 
     def _attach_nearest(self, hits: list[Hit], lat: float, lon: float) -> None:
         for h in hits:
@@ -240,6 +291,10 @@ class SqliteStore:
             by_id.setdefault(nct_id, []).append(condition)
         for h in hits:
             h.conditions = by_id.get(h.nct_id, [])
+
+
+def _and(base: str, condition: str) -> str:
+    return f"{base} {'AND' if ' WHERE ' in base else 'WHERE'} {condition}"
 
 
 def _distance_km(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:
