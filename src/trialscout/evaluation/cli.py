@@ -1,0 +1,69 @@
+"""`trialscout eval`: TREC topics through the pipeline and plain BM25, scored against qrels."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from trialscout.app import Trialscout, derive_criteria
+from trialscout.errors import TrialscoutError
+from trialscout.evaluation import evaluate_collection, format_table
+from trialscout.ingest import ingest as run_ingest
+from trialscout.patient.topics import read_topics
+from trialscout.store import default_db_path, open_store
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def eval_command(
+    topics: Annotated[Path, typer.Option("--topics", help="TREC topics XML (<topic number=...>note</topic>).")],
+    qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels (TOPIC 0 NCTID GRADE).")],
+    corpus: Annotated[list[Path] | None, typer.Option("--corpus", help="Trial records to ingest into the db "
+                                                                       "first (idempotent; repeatable).")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $TRIALSCOUT_DB, else the "
+                                                         "per-user data directory).")] = None,
+    run: Annotated[Path | None, typer.Option("--run", help="Write the pipeline's TREC run here (and the "
+                                                           "baseline's to RUN.bm25).")] = None,
+    limit_topics: Annotated[int | None, typer.Option("--limit-topics", help="Only the first N topics.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
+) -> None:
+    """Rank the stored trials for every topic (the pipeline and plain BM25); print NDCG@10, P@10, RR."""
+    try:
+        _eval(topics, qrels, corpus or [], db, run, limit_topics, as_json)
+    except TrialscoutError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted: nothing was scored", markup=False)
+        raise typer.Exit(130) from None
+
+
+def _eval(topics: Path, qrels: Path, corpus: list[Path], db: Path | None, run: Path | None,
+          limit_topics: int | None, as_json: bool) -> None:
+    for path in (topics, qrels, *corpus):
+        if not path.exists():
+            raise TrialscoutError("no such file", where=str(path))
+    db_path = default_db_path(db)
+    if corpus:
+        with open_store(db_path) as store:
+            report = run_ingest(store, corpus, derive=derive_criteria)
+        err.print("ingest: " + " ".join(f"{k}={v}" for k, v in report.as_dict().items()), markup=False)
+    count = len(list(read_topics(topics)))
+    total = 2 * (min(count, limit_topics) if limit_topics is not None else count)
+    progress = Progress(TextColumn("[bold]eval"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err, transient=True, disable=not err.is_terminal)
+    with Trialscout(db_path) as ts, progress:
+        task = progress.add_task("eval", total=total)
+        result, _ = evaluate_collection(ts, topics, qrels, limit_topics=limit_topics, run_path=run,
+                                        on_topic=lambda _t: progress.advance(task))
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
+    else:
+        out.print(format_table(result), markup=False)
