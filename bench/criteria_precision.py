@@ -1,32 +1,117 @@
-"""Precision per kind on the hand-checked part of tests/fixtures/criteria/sample.json.
+"""Precision and recall per constraint kind on the hand-checked sample (tests/fixtures/criteria/sample.json).
 
-Usage: python bench/criteria_precision.py
+Usage: python bench/criteria_precision.py [--update]
+
+Every item carries `expected`: the constraints a reader finds in the criterion (kind, key fields, and the
+`negated`/`hypothetical` flags that decide a verdict). The engine's output is compared with it by `key()`:
+a found constraint is correct when an expected one has the same key. `known_miss` / `known_wrong` record the
+differences the engine still has (the test allows them, nothing else); `--update` rewrites them from the
+current engine output, so a fix shrinks them and a regression shows up in `git diff`.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
 SAMPLE = Path(__file__).resolve().parents[1] / "tests/fixtures/criteria/sample.json"
 
+KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "age": ("min_years", "max_years"),
+    "sex": ("sex",),
+    "performance_status": ("scale", "op", "value", "value_high"),
+    "lab": ("analyte", "op", "value", "value_high", "uln_multiple", "lln_multiple", "applies_if"),
+    "life_expectancy": ("op", "months"),
+    "condition": ("code", "stage", "setting", "metastasis_site", "measurable", "size_op", "size_cm",
+                  "lesion_count_op", "lesion_count"),
+    "biomarker": ("name", "status"),
+    "prior_therapy": ("agent", "agent_class", "modality", "window_op", "window_days", "lines_op", "lines"),
+    "pregnancy": ("status",),
+    "comorbidity": ("name", "nyha_class", "within_months"),
+    "consent_or_compliance": ("aspect",),
+    "other": ("name",),
+}
+FLAGS = ("negated", "hypothetical")
+
+
+def _norm(v: object) -> object:
+    if isinstance(v, float):
+        return round(v, 2)
+    if isinstance(v, list):
+        return tuple(sorted(str(x) for x in v))
+    return v
+
+
+def key(c: dict) -> tuple:
+    """What decides a constraint's verdict: kind, key fields, polarity flags (a drug's class is implied by it)."""
+    fields = KEY_FIELDS[c["kind"]]
+    if c["kind"] == "prior_therapy" and c.get("agent"):
+        fields = tuple(f for f in fields if f != "agent_class")
+    vals = tuple((f, _norm(c[f])) for f in fields if c.get(f) not in (None, False))
+    return (c["kind"], vals, tuple(f for f in FLAGS if c.get(f)))
+
+
+def slim(c: dict) -> dict:
+    """A constraint reduced to its key fields (the form stored in the fixture)."""
+    kind, vals, flags = key(c)
+    out: dict = {"kind": kind}
+    out.update({f: c[f] for f, _ in vals})
+    out.update({f: True for f in flags})
+    return out
+
+
+def compare(item: dict, found: list[dict]) -> tuple[list[dict], list[dict], list[dict]]:
+    """(correct found, wrong found, expected not found), each as slim constraints."""
+    want = {key(c) for c in item["expected"]}
+    got = {key(c): slim(c) for c in found}
+    ok = [c for k, c in got.items() if k in want]
+    wrong = [c for k, c in got.items() if k not in want]
+    missed = [slim(c) for c in item["expected"] if key(c) not in got]
+    return ok, wrong, missed
+
+
+def _tally(items: list[dict]) -> tuple[Counter, Counter, Counter, Counter]:
+    from trialscout.criteria.extract import find_all
+
+    ok, found, hit, expected = Counter(), Counter(), Counter(), Counter()
+    for it in items:
+        good, wrong, missed = compare(it, find_all(it["text"], it["type"]))
+        for c in good:
+            ok[c["kind"]] += 1
+        for c in good + wrong:
+            found[c["kind"]] += 1
+        for c in it["expected"]:
+            expected[c["kind"]] += 1
+            hit[c["kind"]] += key(c) not in {key(m) for m in missed}
+    return ok, found, hit, expected
+
+
+def update(items: list[dict]) -> None:
+    from trialscout.criteria.extract import find_all
+
+    for it in items:
+        _, wrong, missed = compare(it, find_all(it["text"], it["type"]))
+        it["known_wrong"], it["known_miss"] = wrong, missed
+    SAMPLE.write_text(json.dumps(items, indent=1, ensure_ascii=False) + "\n", "utf-8")
+
 
 def main() -> None:
     items = json.loads(SAMPLE.read_text("utf-8"))
     checked = [it for it in items if it.get("checked")]
-    ok, total = Counter(), Counter()
-    for it in checked:
-        for c, v in zip(it["found"], it["verdicts"], strict=True):
-            if v == "unverified":
-                continue
-            total[c["kind"]] += 1
-            ok[c["kind"]] += v == "ok"
+    if "--update" in sys.argv:
+        update(items)
+    ok, found, hit, expected = _tally(checked)
     print(f"sample: {len(items)} criteria, hand-checked: {len(checked)}")
-    for kind in sorted(total, key=lambda k: -total[k]):
-        print(f"  {kind:22s} {ok[kind]:3d}/{total[kind]:3d} = {ok[kind] / total[kind]:.0%}")
-    n_ok, n_all = sum(ok.values()), sum(total.values())
-    print(f"  {'ALL':22s} {n_ok:3d}/{n_all:3d} = {n_ok / n_all:.0%}")
+    print(f"  {'kind':22s} {'precision':>16s} {'recall':>16s}")
+    for kind in sorted(set(found) | set(expected), key=lambda k: -found[k]):
+        p = f"{ok[kind]}/{found[kind]} = {ok[kind] / found[kind]:.0%}" if found[kind] else "-"
+        r = f"{hit[kind]}/{expected[kind]} = {hit[kind] / expected[kind]:.0%}" if expected[kind] else "-"
+        print(f"  {kind:22s} {p:>16s} {r:>16s}")
+    n_ok, n_found, n_hit, n_exp = (sum(x.values()) for x in (ok, found, hit, expected))
+    print(f"  {'ALL':22s} {f'{n_ok}/{n_found} = {n_ok / n_found:.0%}':>16s} "
+          f"{f'{n_hit}/{n_exp} = {n_hit / n_exp:.0%}':>16s}")
 
 
 if __name__ == "__main__":

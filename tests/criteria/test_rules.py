@@ -100,10 +100,17 @@ def test_drug_examples(text: str, kind: str, expect: dict) -> None:
     assert _has(find_all(text, "exclusion"), kind, expect), find_all(text)
 
 
-@pytest.mark.parametrize(("text", "kind", "expect"), rules.load("context.json")["examples"])
-def test_context_examples(text: str, kind: str, expect: dict) -> None:
-    found = find_all(text)
+@pytest.mark.parametrize("example", rules.load("context.json")["examples"])
+def test_context_examples(example: list) -> None:
+    text, kind, expect, *ctype = example
+    found = find_all(text, *ctype)
     assert _has(found, kind, expect), found
+
+
+@pytest.mark.parametrize(("text", "ctype", "kind"), rules.load("context.json")["absent_examples"])
+def test_context_absent_examples(text: str, ctype: str, kind: str) -> None:
+    found = find_all(text, ctype)
+    assert not [f for f in found if f["kind"] == kind], found
 
 
 def test_every_rule_file_loads() -> None:

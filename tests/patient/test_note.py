@@ -101,7 +101,7 @@ HAND_CHECKED = {
     "8": (57, "MALE", {"CLLSLL", "DLBCLNOS"}, set(), {"splenomegaly", "cytopenia"}),
     "11": (75, "MALE", {"THPA"}, set(), set()),
     "17": (64, "FEMALE", {"PCM"}, {"amyloidosis", "end_stage_renal_disease"}, set()),
-    "21": (57, "MALE", set(), {"alcohol_use", "tobacco_use"}, {"allergy", "pancreatitis"}),
+    "21": (57, "MALE", set(), {"alcohol_use", "tobacco_use"}, {"hypersensitivity", "pancreatitis"}),
     "25": (42, "FEMALE", {"IDC"}, set(), {"palpable_mass"}),
     "27": (53, "MALE", set(), {"hcv"}, {"HCC", "esophageal_varices"}),
     "31": (37, "FEMALE", {"CERVIX"}, {"tobacco_use"}, set()),

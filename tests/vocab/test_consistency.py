@@ -110,3 +110,34 @@ def test_matcher_compares_them(tmp_path: Path) -> None:
     verdicts = {r.text.strip("- "): r.verdict for r in results}
     assert verdicts == {"platelets 100,000/mm3": "pass", "HER2 amplified": "pass", "prior carboplatin": "fail",
                         "brain metastases": "fail"}, verdicts
+
+
+def test_comorbidity_keys_agree_both_ways() -> None:
+    from trialscout.match.vocab import comorbidity_matches
+    from trialscout.patient.vocab import condition_terms
+    from trialscout.vocab import comorbidities
+
+    known = set(comorbidities.comorbidities())
+    emitted = _emitted("comorbidity")
+    patient = {t.key for t in condition_terms().values() if t.category == "comorbidity"}
+    assert emitted <= known and patient <= known
+    assert "comorbidities" not in patient_rules("conditions.json")
+    for key, spec in comorbidities.comorbidities().items():
+        assert set(spec.get("includes", [])) <= known, key
+        assert comorbidity_matches(key, key, key.replace("_", " ")), key
+        for child in comorbidities.descendants(key):
+            assert comorbidity_matches(key, child, child), (key, child)
+        for alias in spec.get("aliases", []):
+            assert comorbidities.canonical(alias) == key
+    # the other direction: a parent key on the patient does not satisfy a criterion on a child
+    assert not comorbidity_matches("hbv", "hepatitis", "hepatitis")
+    assert comorbidity_matches("hepatitis", "hbv", "hepatitis B")
+    assert comorbidity_matches("cardiovascular_disease", "heart_failure", "CHF")
+    assert not comorbidity_matches("heart_failure", "hypertension", "hypertension")
+
+
+def test_comorbidity_examples() -> None:
+    from trialscout.criteria.extract import find_all
+
+    for text, key in _data.load("comorbidities.json")["examples"]:
+        assert key in {f.get("name") for f in find_all(text, "exclusion") if f["kind"] == "comorbidity"}, text

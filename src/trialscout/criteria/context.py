@@ -9,8 +9,9 @@ from functools import cache
 from trialscout.criteria import rules
 
 _HARD_STOP = re.compile(r"[;:]|\.(?=\s|$)|\n\s*\n")
-_FLAG = {"NEGATED_EXISTENCE": "negated", "EXCEPTION": "negated", "HYPOTHETICAL": "hypothetical",
-         "HISTORICAL": "historical"}
+_FLAG = {"NEGATED_EXISTENCE": "negated", "EXCEPTION": "drop", "DROP": "drop", "PERMISSION": "permitted",
+         "HYPOTHETICAL": "hypothetical", "HISTORICAL": "historical"}
+_STOPPERS = ("TERMINATE", "EXCEPTION", "PERMISSION")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class Cue:
     direction: str
     kinds: frozenset[str]
     max_chars: int
+    only_in: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,35 +33,37 @@ class Scope:
 
 
 @cache
-def _cues() -> tuple[re.Pattern[str], dict[str, Cue]]:
+def _cues() -> tuple[re.Pattern[str], dict[str, tuple[Cue, ...]]]:
     data = rules.load("context.json")
     default_kinds = frozenset(data["default_kinds"])
-    table: dict[str, Cue] = {}
+    table: dict[str, tuple[Cue, ...]] = {}
     for c in data["cues"]:
         key = " ".join(c["literal"].lower().split())
-        table[key] = Cue(c["category"], c["direction"], frozenset(c.get("kinds", default_kinds)),
-                         int(c.get("max_chars", data["default_max_chars"])))
+        cue = Cue(c["category"], c["direction"], frozenset(c.get("kinds", default_kinds)),
+                  int(c.get("max_chars", data["default_max_chars"])), c.get("only_in"))
+        table[key] = table.get(key, ()) + (cue,)
     alts = sorted(table, key=len, reverse=True)
     body = "|".join(r"\s+".join(re.escape(w) for w in k.split()) for k in alts)
     return re.compile(rf"(?<![\w-])(?:{body})(?![\w])", re.IGNORECASE), table
 
 
-def _lookup(table: dict[str, Cue], text: str) -> Cue | None:
-    return table.get(" ".join(text.lower().split()))
+def _lookup(table: dict[str, tuple[Cue, ...]], text: str, ctype: str | None) -> tuple[Cue, ...]:
+    cues = table.get(" ".join(text.lower().split()), ())
+    return tuple(c for c in cues if c.only_in is None or ctype is None or c.only_in == ctype)
 
 
-def scopes(text: str, protected: list[tuple[int, int]]) -> list[Scope]:
-    """Every modifier scope in `text` (a criterion); cues inside `protected` spans (mentions) are ignored."""
+def scopes(text: str, protected: list[tuple[int, int]], ctype: str | None = None) -> list[Scope]:
+    """Every modifier scope in `text` (a criterion of type `ctype`); cues inside `protected` spans (mentions)
+    are ignored, and so are cues limited to the other criterion type (a matched literal still hides the
+    shorter cues inside it: 'must not' in an exclusion is no 'not')."""
     pattern, table = _cues()
     found: list[tuple[int, int, Cue]] = []
     for m in pattern.finditer(text):
         if any(a <= m.start() and m.end() <= b and b - a > m.end() - m.start() for a, b in protected):
             continue
-        cue = _lookup(table, m.group())
-        if cue is not None:
-            found.append((m.start(), m.end(), cue))
+        found.extend((m.start(), m.end(), cue) for cue in _lookup(table, m.group(), ctype))
     stops = sorted([m.start() for m in _HARD_STOP.finditer(text)]
-                   + [s for s, _, c in found if c.category in ("TERMINATE", "EXCEPTION")])
+                   + [s for s, _, c in found if c.category in _STOPPERS])
     out: list[Scope] = []
     for s, e, cue in found:
         flag = _FLAG.get(cue.category)

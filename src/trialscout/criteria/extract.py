@@ -35,17 +35,26 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_dict.simple(text, mentions, "consent_or_compliance", "consent_or_compliance", "aspect", skip)
     found += extract_dict.simple(text, mentions, "other", "other", "name", skip)
     found += extract_dict.sex(text, section)
-    _apply_context(text, mentions, found)
-    return found
+    return _apply_context(text, ctype, mentions, found)
 
 
-def _apply_context(text: str, mentions: list[vocab.Mention], found: list[dict[str, Any]]) -> None:
+def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],
+                   found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set negated/hypothetical/historical flags; drop what is only context or carved out ('except', 'due to',
+    'is allowed' without a negation)."""
     if not any(f["kind"] in _MODIFIABLE for f in found):
-        return
-    scopes = context.scopes(text, [(m.start, m.end) for m in mentions])
+        return found
+    scopes = context.scopes(text, [(m.start, m.end) for m in mentions], ctype)
+    out = []
     for f in found:
         if f["kind"] in _MODIFIABLE:
-            f.update(context.flags_for(f["kind"], f["span"][0], f["span"][1], scopes))
+            flags = context.flags_for(f["kind"], f["span"][0], f["span"][1], scopes)
+            drop = flags.pop("drop", False) or (flags.pop("permitted", False) and not flags.get("negated"))
+            if drop:
+                continue
+            f.update(flags)
+        out.append(f)
+    return out
 
 
 def extract(text: str, ctype: str = "inclusion", section: str | None = None, offset: int = 0) -> list[Constraint]:

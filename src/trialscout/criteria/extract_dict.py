@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from trialscout.criteria import rules
 from trialscout.criteria.extract_concepts import (
     _CONCURRENT,
     _STRONG_SETTINGS,
@@ -251,22 +252,37 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
     out: list[Found] = []
     wins = windows(text)
     ny = nyha(text)
-    for m in mentions:
+    comorb = [m for m in mentions if m.has("comorbidity")]
+    for m in comorb:
         e = m.get("comorbidity")
         if e is None or _inside(m, skip) or m.has("oncotree", "metastasis_site", "biomarker"):
+            continue
+        if e.canon == "active_infection" and _specific_infection_near(m, comorb):
             continue
         f: Found = {"kind": "comorbidity", "span": (m.start, m.end), "name": e.canon}
         quals = [q.lower() for q in _QUALIFIER.findall(text[max(0, m.start - 30):m.start])]
         if quals:
             f["qualifier"] = list(dict.fromkeys(" ".join(q.split()) for q in quals))
         win = next((w for w in wins if w[0] >= m.end and w[2] in ("<=", "<")
-                    and not re.search(r"[;]", text[m.end:w[0]])), None)
+                    and not re.search(r"[;]|\.\s", text[m.end:w[0]])
+                    and not any(m.end <= o.start < w[0] and o.get("comorbidity").canon != e.canon  # type: ignore[union-attr]
+                                for o in comorb)), None)
         if win:
             f["within_months"] = round(win[3] / 30, 1) if win[3] % 365 else round(win[3] / 365 * 12, 1)
         if ny and e.canon == "heart_failure":
             f.update(nyha_op=ny[0], nyha_class=ny[1])
+        cond = rules.load("concepts.json")["_comorbidity_conditional"].get(e.canon)
+        if cond and re.match(cond, text[m.end:], re.IGNORECASE):
+            f["hypothetical"] = True
         out.append(f)
     return _dedupe(out, "name")
+
+
+def _specific_infection_near(m: Mention, comorb: list[Mention], reach: int = 40) -> bool:
+    """'HIV infection', 'infection with hepatitis B': the generic infection is only the head noun of a specific one."""
+    specific = set(rules.load("concepts.json")["_infection_specific"])
+    return any(o is not m and o.get("comorbidity").canon in specific  # type: ignore[union-attr]
+               and (0 <= m.start - o.end <= reach or 0 <= o.start - m.end <= reach) for o in comorb)
 
 
 def simple(text: str, mentions: list[Mention], category: str, kind: str, field: str,

@@ -8,7 +8,7 @@ from functools import cache
 from trialscout.criteria import rules
 from trialscout.criteria.text import phrase_key, tokens
 from trialscout.vocab import _data as vocab_data
-from trialscout.vocab import biomarkers, drugs
+from trialscout.vocab import biomarkers, comorbidities, drugs
 from trialscout.vocab.analytes import analytes
 
 MAX_WORDS = 8
@@ -59,6 +59,9 @@ def table() -> dict[str, tuple[Entry, ...]]:
         for canon, syns in groups.items():
             for syn in syns:
                 _add(t, syn, category, canon)
+    for canon, syns in comorbidities.criteria_terms().items():
+        for syn in syns:
+            _add(t, syn, "comorbidity", canon)
     for phrase, code in vocab_data.load("oncotree_phrases.json")["names"].items():
         _add(t, phrase, "oncotree", code, phrase)
     for agent, spec in drugs.agents().items():

@@ -10,7 +10,7 @@ from typing import Any
 
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import PriorTherapy
-from trialscout.vocab import analytes, biomarkers, drugs
+from trialscout.vocab import analytes, biomarkers, comorbidities, drugs
 
 
 @cache
@@ -53,11 +53,15 @@ def biomarker_polarity(status: str | None) -> str | None:
 
 
 def comorbidity_matches(wanted: str, key: str | None, name: str) -> bool:
-    aliases = _rules()["comorbidity_aliases"]
-    wanted_key = wanted.lower().replace(" ", "_")
-    if key and (key == wanted_key or (wanted_key == "hepatitis" and key in ("hbv", "hcv"))):
-        return True
-    words = aliases.get(wanted_key, [wanted.replace("_", " ")])
+    """Whether a patient's comorbidity (its vocabulary key, or failing that its name) is the criterion's comorbidity
+    or one it includes (`hepatitis` accepts `hbv`; `cardiovascular_disease` accepts `heart_failure`)."""
+    wanted_key = comorbidities.canonical(wanted) or wanted.lower().replace(" ", "_")
+    if key:
+        if comorbidities.includes(wanted_key, key):
+            return True
+        if comorbidities.canonical(key):
+            return False
+    words = comorbidities.words(wanted_key) or (wanted.replace("_", " ").lower(),)
     text = f" {name.lower()} "
     return any(re.search(rf"\b{re.escape(w)}\b", text) for w in words)
 

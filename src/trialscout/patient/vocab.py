@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from trialscout.patient.rules import load
-from trialscout.vocab import biomarkers, drugs, lineage, oncotree
+from trialscout.vocab import biomarkers, comorbidities, drugs, lineage, oncotree
 from trialscout.vocab.analytes import analytes as vocab_analytes
 from trialscout.vocab.analytes import canonical_unit
 from trialscout.vocab.analytes import plausible_range as vocab_range
@@ -130,7 +130,7 @@ def condition_terms() -> dict[str, Term]:
     for entry in data["cancers"]:
         term = Term("cancer", entry["code"], entry)
         _add_terms(out, entry, term)
-    for key, entry in data["comorbidities"].items():
+    for key, entry in comorbidities.patient_terms().items():
         _add_terms(out, entry, Term("comorbidity", key))
     for key, entry in data["symptoms"].items():
         _add_terms(out, entry, Term("symptom", key))
