@@ -76,7 +76,7 @@ def main() -> None:
     big = args.out / f"enlarged-x{args.factor}.zip"
     if not big.exists():
         print(f"building {big.name} ...", flush=True)
-        enlarge(args.xml_zip, big, args.factor)
+        enlarge(args.xml_zip, big, factor=args.factor)
     bench(big, args.out / f"enlarged-x{args.factor}.db")
 
 
