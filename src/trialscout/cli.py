@@ -202,13 +202,16 @@ def search(
     facets: Annotated[bool, typer.Option("--facets", help="Also count matches by status, phase, type, "
                                                           "country.")] = False,
     any_word: Annotated[bool, typer.Option("--any", help="Match any word instead of all.")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="Only the words given: no synonyms, subtypes, MeSH "
+                                                        "headings or other drug names.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Search with ClinicalTrials.gov's query areas and filters: BM25 ranking, sorting, paging, facets."""
     req = SearchRequest(term=text or None, cond=cond, intr=intr, titles=titles, outcomes=outcomes, spons=sponsor,
                         locn=locn, statuses=status or [], phases=phase or [], study_types=study_type or [],
                         sex=sex, age=age, countries=country or [], geo=f"distance({near},{within})" if near else geo,
-                        sort=sort, page_size=limit, page_token=page_token, mode="any" if any_word else "all")
+                        sort=sort, page_size=limit, page_token=page_token, mode="any" if any_word else "all",
+                        expand=not exact)
     with open_store(db, readonly=True) as store:
         page = run_request(store, req, facets=facets)
     if as_json:

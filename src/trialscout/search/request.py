@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from trialscout.errors import QueryError
-from trialscout.search import MAX_QUERY_TERMS, build_filters, fts_expression, split_place
+from trialscout.search import build_filters, fts_expression, split_place
+from trialscout.search.expand import expanded_expression
 from trialscout.store import Hit, SqliteStore
 from trialscout.store.sqlite import SORTS
 
@@ -26,6 +27,7 @@ AREAS: dict[str, tuple[str, ...]] = {
     "locn": ("locations",),
     "term": (),  # every column
 }
+EXPANDED_AREAS = ("cond", "intr", "term")
 # Sort fields as ClinicalTrials.gov names them.
 SORT_FIELDS = {"LastUpdatePostDate": "last_update", "StartDate": "start_date", "StudyFirstPostDate": "first_post_date",
                "CompletionDate": "completion_date", "EnrollmentCount": "enrollment", "NCTId": "nct_id"}
@@ -58,6 +60,8 @@ class SearchRequest(BaseModel):
     page_token: str | None = None
     count_total: bool = True
     mode: str = "all"
+    expand: bool = True
+    """Search the vocabularies' synonyms, subtypes and MeSH headings too (conditions, interventions, terms)."""
 
     def fingerprint(self) -> str:
         """What a page token is bound to: the request without its token."""
@@ -83,12 +87,11 @@ def match_expression(req: SearchRequest) -> tuple[str | None, str | None]:
         if area == "term" and text:
             text, near = split_place(text)
             geo_text = f"distance({near[0]},{near[1]},{near[2]}km)" if near else None
-        expr = fts_expression(text, mode=req.mode)
+        expanding = req.expand and area in EXPANDED_AREAS
+        expr = expanded_expression(text, mode=req.mode) if expanding else fts_expression(text, mode=req.mode)
         if expr is None:
             continue
         parts.append(f"{{{' '.join(columns)}}} : ({expr})" if columns else f"({expr})")
-    if len(parts) > 1 and sum(p.count('"') // 2 for p in parts) > 2 * MAX_QUERY_TERMS:
-        raise QueryError(f"too many query words (more than {2 * MAX_QUERY_TERMS})", where="query")
     return (" AND ".join(parts) if parts else None), geo_text
 
 
