@@ -6,14 +6,24 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from trialscout.match import criteria_for, match_study, patient_query
+from trialscout.match import criteria_for, expansion_words, match_study, query_words
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
-from trialscout.search import search
+from trialscout.search import search, weighted_expression
 from trialscout.store import Hit, Page, SqliteStore, StudyFilters, open_store
+from trialscout.store.sqlite import DEFAULT_WEIGHTS
 
+CANDIDATE_WEIGHTS = DEFAULT_WEIGHTS
+"""BM25 column weights for candidate retrieval (title, conditions, keywords, interventions, summary, criteria)."""
+FEEDBACK_TRIALS = 5
+"""How many top candidates lend their conditions' words to the second, expanded candidate search..."""
+FEEDBACK_TERMS = 5
+"""...and how many of those words at most (each must be shared by two of those trials)..."""
+FEEDBACK_FUSION = 0.5
+"""...and the share of the expanded search in the fused candidate score (the plain search keeps the rest: the
+expansion sharpens the top, the plain search keeps recall)."""
 CRITERIA = "criteria"
 """The derived-document kind under which structured criteria are stored at ingest."""
 
@@ -69,8 +79,22 @@ class Trialscout:
 
     def candidates(self, facts: PatientFacts, filters: StudyFilters | None = None, *,
                    limit: int = 200) -> list[Hit]:
-        """Candidate trials for a patient: full-text search with the patient's query words, best first."""
-        return self.search(patient_query(facts), filters, limit=limit, mode="any").hits
+        """Candidate trials for a patient, best first: BM25 over the patient's words (`query_words`), fused with
+        a second search that adds words the conditions of the first `FEEDBACK_TRIALS` share (pseudo-relevance
+        feedback). Scores are the fused, max-normalised BM25 scores (0–1)."""
+        words = query_words(facts)
+        expression = weighted_expression(words)
+        if expression is None:
+            return []
+        where = filters or StudyFilters()
+        plain = self.store.search(expression, where, limit=limit, weights=CANDIDATE_WEIGHTS, count_total=False).hits
+        feedback = expansion_words((h.conditions for h in plain[:FEEDBACK_TRIALS]), terms=FEEDBACK_TERMS)
+        if not feedback:
+            return fuse([(plain, 1.0)], limit)
+        expression = weighted_expression([*words, *feedback])
+        expanded = self.store.search(expression, where, limit=limit, weights=CANDIDATE_WEIGHTS,
+                                     count_total=False).hits
+        return fuse([(plain, 1.0 - FEEDBACK_FUSION), (expanded, FEEDBACK_FUSION)], limit)
 
     def rank_candidates(self, facts: PatientFacts, hits: list[Hit], *,
                         today: dt.date | None = None) -> list[TrialMatch]:
@@ -79,3 +103,16 @@ class Trialscout:
         results = [self.match_one(facts, h.nct_id, relevance=h.score / best, today=today) for h in hits]
         results.sort(key=lambda m: (-m.score, m.nct_id))
         return results
+
+
+def fuse(rankings: list[tuple[list[Hit], float]], limit: int) -> list[Hit]:
+    """Weighted sum of max-normalised scores over several rankings (a trial absent from one gets 0 there)."""
+    fused: dict[str, float] = {}
+    first: dict[str, Hit] = {}
+    for hits, weight in rankings:
+        best = max((h.score for h in hits), default=0.0) or 1.0
+        for h in hits:
+            fused[h.nct_id] = fused.get(h.nct_id, 0.0) + weight * h.score / best
+            first.setdefault(h.nct_id, h)
+    order = sorted(fused, key=lambda n: (-fused[n], n))[:limit]
+    return [first[n].model_copy(update={"score": fused[n]}) for n in order]

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from trialscout.cli import app
 from trialscout.evaluation import read_run
 
+pytest.importorskip("ir_measures", reason="evaluation needs ir-measures + pytrec-eval-terrier")
+
 FIXTURE_XML = Path(__file__).resolve().parents[1] / "fixtures" / "xml"
 
 TOPICS = """<topics task="test">

@@ -9,6 +9,8 @@ import pytest
 from trialscout.evaluation import condense, mean_scores, per_topic, restrict_qrels
 from trialscout.evaluation.metrics import scorable_topics
 
+pytest.importorskip("ir_measures", reason="evaluation needs ir-measures + pytrec-eval-terrier")
+
 # Topic 1: a and d eligible (2), b excluded (1), c not relevant (0); d is judged but never retrieved.
 # Topic 2: y excluded, x not relevant. Topic 3: only a non-relevant judgement -> not scorable.
 QRELS = {"1": {"a": 2, "b": 1, "c": 0, "d": 2}, "2": {"x": 0, "y": 1}, "3": {"z": 0}}

@@ -7,13 +7,13 @@ from itertools import islice
 from pathlib import Path
 
 from trialscout.app import Trialscout
-from trialscout.evaluation.metrics import MEASURES, condense, mean_scores, per_topic, restrict_qrels
+from trialscout.evaluation.metrics import MEASURE_NAMES, condense, mean_scores, per_topic, restrict_qrels
 from trialscout.evaluation.report import Report, format_table, score_systems
 from trialscout.evaluation.runner import SystemRun, run_baseline, run_pipeline
 from trialscout.evaluation.trec import MAX_DEPTH, EvaluationError, Qrels, Run, read_qrels, read_run, write_run
 from trialscout.patient.topics import read_topics
 
-__all__ = ["MAX_DEPTH", "MEASURES", "EvaluationError", "Qrels", "Report", "Run", "SystemRun", "condense",
+__all__ = ["MAX_DEPTH", "MEASURE_NAMES", "EvaluationError", "Qrels", "Report", "Run", "SystemRun", "condense",
            "evaluate_collection", "format_table", "mean_scores", "per_topic", "read_qrels", "read_run",
            "restrict_qrels", "write_run"]
 

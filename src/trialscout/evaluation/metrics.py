@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
+from typing import Any
 
-import ir_measures
-from ir_measures import RR, P, R, nDCG
-
-from trialscout.evaluation.trec import Qrels, Run, strictly_decreasing
+from trialscout.evaluation.trec import EvaluationError, Qrels, Run, strictly_decreasing
 
 ELIGIBLE = 2
 """TREC CT grade of a trial the patient is eligible for; grade 1 = excluded (relevant but ineligible)."""
+MEASURE_NAMES = ("ndcg@10", "p@10", "rr", "recall@100")
 
-MEASURES = {"ndcg@10": nDCG @ 10, "p@10": P(rel=ELIGIBLE) @ 10, "rr": RR(rel=ELIGIBLE), "recall@100": R @ 100}
-"""Our names → ir-measures measures. Recall@100 counts grades 1 and 2 as relevant (can matching see them)."""
+
+@cache
+def measures() -> dict[str, Any]:
+    """Our names → ir-measures measures (imported on first use, so the rest of trialscout runs without it).
+    Recall@100 counts grades 1 and 2 as relevant (could matching see the trial at all)."""
+    try:
+        from ir_measures import RR, P, R, nDCG
+    except ImportError:
+        raise EvaluationError("evaluation needs ir-measures: pip install ir-measures pytrec-eval-terrier") from None
+    return {"ndcg@10": nDCG @ 10, "p@10": P(rel=ELIGIBLE) @ 10, "rr": RR(rel=ELIGIBLE), "recall@100": R @ 100}
 
 
 def restrict_qrels(qrels: Qrels, documents: Iterable[str]) -> Qrels:
@@ -35,12 +43,15 @@ def condense(run: Run, qrels: Qrels) -> Run:
 
 def per_topic(run: Run, qrels: Qrels, topics: Iterable[str] | None = None) -> dict[str, dict[str, float]]:
     """Measure name → topic → value, over `topics` (default: scorable topics); a topic with no ranking scores 0."""
+    table = measures()
+    import ir_measures
+
     wanted = list(topics) if topics is not None else scorable_topics(qrels)
     q = [ir_measures.Qrel(t, d, g) for t in wanted for d, g in qrels.get(t, {}).items()]
     r = [ir_measures.ScoredDoc(t, d, s) for t in wanted for d, s in strictly_decreasing(run.get(t, []))]
-    names = {m: name for name, m in MEASURES.items()}
-    values: dict[str, dict[str, float]] = {name: dict.fromkeys(wanted, 0.0) for name in MEASURES}
-    for metric in ir_measures.iter_calc(list(MEASURES.values()), q, r):
+    names = {m: name for name, m in table.items()}
+    values: dict[str, dict[str, float]] = {name: dict.fromkeys(wanted, 0.0) for name in table}
+    for metric in ir_measures.iter_calc(list(table.values()), q, r):
         values[names[metric.measure]][metric.query_id] = float(metric.value)
     return values
 

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from trialscout.match.evaluate import evaluate
+from trialscout.match.structured import structured_criteria
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.vocab import oncotree
 
-__all__ = ["criteria_for", "match_study", "patient_query", "score"]
+__all__ = ["criteria_for", "expansion_words", "match_study", "patient_query", "query_words", "score"]
 
-RELEVANCE_WEIGHT = 0.6
-ELIGIBILITY_WEIGHT = 0.4
-INELIGIBLE_PENALTY = 1.0
+RELEVANCE_WEIGHT = 1.0
+"""Topicality (the search score relative to the best candidate's) carries the ranking..."""
+PASSED_WEIGHT = 0.1
+"""...the share of computable criteria the patient passes nudges it..."""
+INELIGIBLE_PENALTY = 0.2
+"""...and a failing criterion lowers it, without burying the trial: criteria extraction errs, and a trial the
+patient is excluded from still concerns the patient's disease. Tuned on TREC 2021 (bench/trec_experiments.md)."""
+
+_WORD = re.compile(r"\w+")
+_STOPWORDS_TEXT = (
+    "a an the and or of in on at to for with without by from as is was were be been has have had his her he she "
+    "they their this that these those who which it its not no patient patients year years old yo presents "
+    "presented presenting history hx s p reports report also there after before during over into than then since "
+    "due status")
+NOTE_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+"""Words of a clinical note that say nothing about which trials fit."""
 
 
 def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> list[Criterion]:
@@ -29,23 +46,24 @@ def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> li
 
 
 def score(eligibility: str, relevance: float, counts: dict[str, int]) -> float:
-    """Relevance (0–1) and eligibility (share of computable criteria passed) blended; ineligible sinks."""
+    """Relevance (0–1) first; the share of computable criteria passed adds a little; ineligibility subtracts."""
     computable = counts.get("pass", 0) + counts.get("fail", 0) + counts.get("unknown", 0)
     passed = counts.get("pass", 0) / computable if computable else 0.0
-    value = RELEVANCE_WEIGHT * relevance + ELIGIBILITY_WEIGHT * passed
+    value = RELEVANCE_WEIGHT * relevance + PASSED_WEIGHT * passed
     return value - INELIGIBLE_PENALTY if eligibility == "ineligible" else value
 
 
 def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] | None = None,
                 relevance: float = 0.0, today: dt.date | None = None) -> TrialMatch:
-    crits = criteria if criteria is not None else criteria_for(study)
+    """Every criterion of the trial (its written ones, then its record's age range and sex) against the facts."""
+    crits = (criteria if criteria is not None else criteria_for(study)) + structured_criteria(study)
     eligibility, results = evaluate(crits, study.eligibility_text or "", facts, today)
     counts = {"pass": 0, "fail": 0, "unknown": 0, "not_computable": 0}
     for r in results:
         counts[r.verdict if r.computable else "not_computable"] += 1
+    value = score(eligibility, relevance, counts)
     return TrialMatch(nct_id=study.nct_id, title=study.brief_title, eligibility=eligibility,
-                      relevance=relevance, score=score(eligibility, relevance, counts), counts=counts,
-                      criteria=results)
+                      relevance=relevance, score=value, counts=counts, criteria=results)
 
 
 def patient_query(facts: PatientFacts) -> str:
@@ -62,3 +80,24 @@ def patient_query(facts: PatientFacts) -> str:
     words += [b.name for b in facts.biomarkers]
     text = " ".join(w.replace("_", " ") for w in words if w)
     return text or " ".join(facts.notes)
+
+
+def query_words(facts: PatientFacts) -> list[str]:
+    """Candidate-retrieval words, repeated to weight them: every content word of the notes once, then the
+    understood diagnoses (with OncoTree names) and comorbidities again, so they count twice."""
+    note = [w for text in facts.notes for w in _WORD.findall(text.lower()) if w not in NOTE_STOPWORDS]
+    words = list(dict.fromkeys(note))
+    if facts.diagnoses or facts.biomarkers:
+        words += _WORD.findall(patient_query(facts).lower())
+    words += [w for c in facts.comorbidities for w in _WORD.findall(c.name.lower())]
+    return [w.replace("_", " ") for w in words]
+
+
+def expansion_words(conditions: Iterable[list[str]], *, terms: int = 5, min_docs: int = 2) -> list[str]:
+    """Pseudo-relevance feedback: the words most often shared by the conditions of the top candidates (each
+    word counted once per trial, kept when at least `min_docs` trials share it), at most `terms` of them."""
+    counts: Counter[str] = Counter()
+    for names in conditions:
+        counts.update({w for name in names for w in _WORD.findall(name.lower()) if w not in NOTE_STOPWORDS})
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [w for w, n in ranked[:terms] if n >= min_docs]
