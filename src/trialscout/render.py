@@ -96,7 +96,8 @@ def match_view(matches: list[TrialMatch], *, details: int = 3) -> Group:
                           f"{c.get('unknown', 0)} unknown, {c.get('not_computable', 0)} not computable"))
         shown = [r for r in m.criteria if r.computable and r.verdict != "pass"][:details]
         for r in shown:
-            reason = r.evidence[0].reason if r.evidence else ""
+            deciding = [e for e in r.evidence if e.verdict == r.verdict] or r.evidence
+            reason = deciding[0].reason if deciding else ""
             t = Text(f"     {_VERDICT_MARK[r.verdict]} [{r.type[:3]}] ")
             t.append(r.text[:100])
             t.append(f"\n         {reason}", style="dim")
