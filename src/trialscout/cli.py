@@ -194,6 +194,9 @@ def search(
                                                   "distance(PLACE,100km).")] = None,
     near: Annotated[str | None, typer.Option(help="A place ('Zhengzhou', 'Boston, MA'); with --within.")] = None,
     within: Annotated[str, typer.Option(help="Radius for --near, e.g. 100km or 50mi.")] = "100km",
+    started: Annotated[str | None, typer.Option(help="Start date range FROM..TO (YYYY[-MM[-DD]], either side "
+                                                     "may be empty), e.g. 2020..2023-06.")] = None,
+    updated: Annotated[str | None, typer.Option(help="Last-update date range FROM..TO.")] = None,
     sort: Annotated[str | None, typer.Option(help="relevance (default with words), or LastUpdatePostDate, "
                                                    "StartDate, StudyFirstPostDate, CompletionDate, "
                                                    "EnrollmentCount, NCTId, with :asc or :desc.")] = None,
@@ -210,6 +213,8 @@ def search(
     req = SearchRequest(term=text or None, cond=cond, intr=intr, titles=titles, outcomes=outcomes, spons=sponsor,
                         locn=locn, statuses=status or [], phases=phase or [], study_types=study_type or [],
                         sex=sex, age=age, countries=country or [], geo=f"distance({near},{within})" if near else geo,
+                        start_from=_range(started)[0], start_to=_range(started)[1],
+                        updated_from=_range(updated)[0], updated_to=_range(updated)[1],
                         sort=sort, page_size=limit, page_token=page_token, mode="any" if any_word else "all",
                         expand=not exact)
     with open_store(db, readonly=True) as store:
@@ -230,6 +235,15 @@ def search(
         out.print(f"{name}: " + ", ".join(f"{k} {v}" for k, v in counts.items()), markup=False)
     if page.next_page_token:
         out.print(f"next page: --page-token {page.next_page_token}", markup=False)
+
+
+def _range(text: str | None) -> tuple[str | None, str | None]:
+    if not text:
+        return None, None
+    low, sep, high = text.partition("..")
+    if not sep:
+        raise TrialscoutError(f"date range {text!r} needs FROM..TO (either side may be empty)")
+    return low or None, high or None
 
 
 @app.command()

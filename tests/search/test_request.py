@@ -116,3 +116,21 @@ def test_api_parameter_names(store: SqliteStore) -> None:
                                "pageSize": "5", "sort": "LastUpdatePostDate:desc"})
     page = run(store, req)
     assert len(page.hits) <= 5 and {h.status for h in page.hits} <= {"RECRUITING", "COMPLETED"}
+
+
+def test_date_ranges(store: SqliteStore) -> None:
+    hits = run(store, SearchRequest(start_from="2000", start_to="2001-06", page_size=1000)).hits
+    assert hits
+    for h in hits:
+        start = store.get(h.nct_id).protocolSection.statusModule.startDateStruct.date
+        assert "2000" <= start[:7] <= "2001-06", (h.nct_id, start)
+    recent = run(store, SearchRequest(updated_from="2023-01", page_size=1000)).hits
+    assert recent and all(h.last_update >= "2023-01" for h in recent)
+    req = request_from_params({"filter.advanced": "AREA[StartDate]RANGE[2000,2001-06]"})
+    assert {h.nct_id for h in run(store, req.model_copy(update={"page_size": 1000})).hits} == \
+        {h.nct_id for h in hits}
+    for bad in ({"start_from": "last year"}, {"start_from": "2021", "start_to": "2020"}):
+        with pytest.raises(QueryError):
+            run(store, SearchRequest(**bad))
+    with pytest.raises(QueryError, match="filter.advanced"):
+        request_from_params({"filter.advanced": "AREA[Phase]PHASE2"})

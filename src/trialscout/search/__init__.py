@@ -59,6 +59,8 @@ def build_filters(
     nct_ids: Iterable[str] = (),
     healthy_volunteers: bool | None = None,
     geo: str | None = None,
+    start: tuple[str | None, str | None] = (None, None),
+    updated: tuple[str | None, str | None] = (None, None),
 ) -> StudyFilters:
     """Validate filter values in any spelling ('recruiting', 'Phase 2') into API v2 enum values."""
     if age is not None and not 0 <= age <= 130:
@@ -77,7 +79,36 @@ def build_filters(
         nct_ids=ids,
         healthy_volunteers=healthy_volunteers,
         geo=parse_geo(geo) if geo else None,
+        start_range=_date_range(start, "start date"),
+        updated_range=_date_range(updated, "last update date"),
     )
+
+
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _date_range(bounds: tuple[str | None, str | None], what: str) -> tuple[str | None, str | None]:
+    low, high = (b.strip() if b and b.strip() not in ("MIN", "MAX") else None for b in bounds)
+    for value in (low, high):
+        if value is not None and not _DATE.match(value):
+            raise QueryError(f"{what} {value!r} is not a date (YYYY, YYYY-MM or YYYY-MM-DD)", where=what)
+    if low and high and low > high:
+        raise QueryError(f"{what} range {low}..{high} is empty (start after end)", where=what)
+    return low, high
+
+
+_RANGE = re.compile(r"AREA\[(?P<area>StartDate|LastUpdatePostDate)\]RANGE\[(?P<low>[^,\]]*),(?P<high>[^\]]*)\]")
+
+
+def advanced_ranges(value: str | None) -> dict[str, tuple[str | None, str | None]]:
+    """ClinicalTrials.gov `filter.advanced` date ranges: `AREA[StartDate]RANGE[2020-01-01,MAX]` (only these)."""
+    if not value:
+        return {}
+    found = {m.group("area"): (m.group("low") or None, m.group("high") or None) for m in _RANGE.finditer(value)}
+    if not found:
+        raise QueryError(f"unsupported filter.advanced {value[:80]!r}; supported: AREA[StartDate]RANGE[a,b] and "
+                         "AREA[LastUpdatePostDate]RANGE[a,b]", where="filter.advanced")
+    return found
 
 
 _GEO = re.compile(r"^\s*distance\(\s*(?P<where>.+?)\s*,\s*(?P<radius>[0-9]+(?:\.[0-9]+)?)\s*(?P<unit>mi|km)\s*\)\s*$",

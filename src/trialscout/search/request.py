@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from trialscout.errors import QueryError
-from trialscout.search import build_filters, fts_expression, split_place
+from trialscout.search import advanced_ranges, build_filters, fts_expression, split_place
 from trialscout.search.expand import expanded_expression
 from trialscout.store import Hit, SqliteStore
 from trialscout.store.sqlite import SORTS
@@ -54,6 +54,10 @@ class SearchRequest(BaseModel):
     countries: list[str] = Field(default_factory=list)
     nct_ids: list[str] = Field(default_factory=list)
     geo: str | None = None
+    start_from: str | None = None
+    start_to: str | None = None
+    updated_from: str | None = None
+    updated_to: str | None = None
     sort: str | None = None
     """`LastUpdatePostDate`, `StartDate:asc`, …; default: relevance when there are words, else last update."""
     page_size: int = 10
@@ -112,7 +116,8 @@ def run(store: SqliteStore, req: SearchRequest, *, facets: bool = False) -> Sear
     match, geo_text = match_expression(req)
     filters = build_filters(statuses=req.statuses, phases=req.phases, study_types=req.study_types, sex=req.sex,
                             age=req.age, countries=req.countries, nct_ids=req.nct_ids,
-                            healthy_volunteers=req.healthy_volunteers, geo=req.geo or geo_text)
+                            healthy_volunteers=req.healthy_volunteers, geo=req.geo or geo_text,
+                            start=(req.start_from, req.start_to), updated=(req.updated_from, req.updated_to))
     sort, descending = parse_sort(req.sort)
     offset = read_token(store, req) if req.page_token else 0
     page = store.search(match, filters, limit=req.page_size, offset=offset, count_total=req.count_total,
@@ -162,7 +167,10 @@ def request_from_params(params: dict[str, Any]) -> SearchRequest:
         page_size = int(params.get("pageSize", 10))
     except (TypeError, ValueError) as exc:
         raise QueryError(f"pageSize {params.get('pageSize')!r} is not a whole number", where="pageSize") from exc
+    ranges = advanced_ranges(params.get("filter.advanced"))
+    start, updated = ranges.get("StartDate", (None, None)), ranges.get("LastUpdatePostDate", (None, None))
     return SearchRequest(
+        start_from=start[0], start_to=start[1], updated_from=updated[0], updated_to=updated[1],
         cond=params.get("query.cond"), intr=params.get("query.intr"), titles=params.get("query.titles"),
         outcomes=params.get("query.outc"), spons=params.get("query.spons"), locn=params.get("query.locn"),
         term=params.get("query.term"), statuses=many("filter.overallStatus"), nct_ids=many("filter.ids"),

@@ -22,10 +22,13 @@ class StudyFilters:
     nct_ids: list[str] = field(default_factory=list)
     healthy_volunteers: bool | None = None
     geo: tuple[float, float, float] | None = None  # (lat, lon, radius in km): a site within the radius
+    start_range: tuple[str | None, str | None] = (None, None)  # inclusive YYYY[-MM[-DD]] bounds on the start date
+    updated_range: tuple[str | None, str | None] = (None, None)  # ... on the last-update date
 
     def is_empty(self) -> bool:
         return not any((self.statuses, self.phases, self.study_types, self.sex, self.age_years is not None,
-                        self.countries, self.nct_ids, self.healthy_volunteers is not None, self.geo))
+                        self.countries, self.nct_ids, self.healthy_volunteers is not None, self.geo,
+                        any(self.start_range), any(self.updated_range)))
 
 
 def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
@@ -60,6 +63,14 @@ def filter_sql(f: StudyFilters) -> tuple[str, list[Any]]:
         marks = ", ".join("?" * len(f.countries))
         parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND x.country_code IN ({marks}))")
         params.extend(f.countries)
+    for column, (low, high) in (("s.start_date", f.start_range), ("s.last_update", f.updated_range)):
+        # partial dates compare as text: '2020' <= '2020-05-01' <= '2020-12-31~' (the '~' sorts after digits)
+        if low:
+            parts.append(f"{column} >= ?")
+            params.append(low)
+        if high:
+            parts.append(f"{column} <= ?")
+            params.append(high + "~")
     if f.geo:
         within, within_params = within_sql(*f.geo)
         parts.append(f"EXISTS (SELECT 1 FROM sites x WHERE x.study_id = s.id AND {within})")
