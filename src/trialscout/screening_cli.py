@@ -6,16 +6,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from trialscout.errors import TrialscoutError
+from trialscout.console import err, out, reports_errors
 from trialscout.screening import ScreenReport, TrialSelection, screen
 from trialscout.search import build_filters
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-
+@reports_errors(interrupted="interrupted: completed patients are kept; run the same command again to finish")
 def screen_command(
     patients: Annotated[Path, typer.Argument(metavar="PATIENTS", help="A directory of patient files (JSON, FHIR "
                                                                       "Bundle, notes) or an NDJSON of patient JSON.")],
@@ -41,14 +38,7 @@ def screen_command(
     selection = TrialSelection(query=query, nct_ids=tuple(trial or ()),
                                filters=None if not (status or phase) else
                                build_filters(statuses=status or [], phases=phase or []))
-    try:
-        report = screen(patients, selection, output, db=db, workers=workers, cluster=cluster, resume=resume)
-    except TrialscoutError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: completed patients are kept; run the same command again to finish", markup=False)
-        raise typer.Exit(130) from None
+    report = screen(patients, selection, output, db=db, workers=workers, cluster=cluster, resume=resume)
     _print_report(report)
 
 

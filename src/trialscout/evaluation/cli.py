@@ -8,20 +8,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialscout.app import Trialscout, derive_criteria
+from trialscout.console import err, out, reports_errors
 from trialscout.errors import TrialscoutError
 from trialscout.evaluation import evaluate_collection, format_table
 from trialscout.ingest import ingest as run_ingest
 from trialscout.patient.topics import read_topics
 from trialscout.store import default_db_path, open_store
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
-
+@reports_errors(interrupted="interrupted: nothing was scored")
 def eval_command(
     topics: Annotated[Path, typer.Option("--topics", help="TREC topics XML (<topic number=...>note</topic>).")],
     qrels: Annotated[Path, typer.Option("--qrels", help="TREC qrels (TOPIC 0 NCTID GRADE).")],
@@ -35,14 +33,7 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="The figures as JSON.")] = False,
 ) -> None:
     """Rank the stored trials for every topic (the pipeline and plain BM25); print NDCG@10, P@10, RR."""
-    try:
-        _eval(topics, qrels, corpus or [], db, run, limit_topics, as_json)
-    except TrialscoutError as exc:
-        err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(1) from None
-    except KeyboardInterrupt:
-        err.print("interrupted: nothing was scored", markup=False)
-        raise typer.Exit(130) from None
+    _eval(topics, qrels, corpus or [], db, run, limit_topics, as_json)
 
 
 def _eval(topics: Path, qrels: Path, corpus: list[Path], db: Path | None, run: Path | None,
