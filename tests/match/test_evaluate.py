@@ -201,3 +201,81 @@ def test_trial_verdicts_and_ordering_with_evidence() -> None:
     no_ps = patient(performance_status=[], labs=fine.labs)
     eligibility, results = evaluate(cs, text, no_ps, TODAY)
     assert eligibility == "uncertain" and results[0].verdict == "unknown" and results[0].question
+
+
+def test_setting_words_fail_only_on_contrary_evidence() -> None:
+    astro = patient(diagnoses=[Diagnosis(name="anaplastic astrocytoma", oncotree_code="ASTR", provenance=NOTE)])
+    confirmed = crit("condition", code="ASTR", setting=["histologically_confirmed"])
+    assert verdict(confirmed, astro) == "pass"                    # how it was confirmed is no patient state
+    only = evaluate([crit("condition", setting=["histologically_confirmed"])], "criterion text", astro, TODAY)[1]
+    assert not only[0].computable
+    assert verdict(crit("condition", setting=["recurrent"]), astro) == "unknown"      # absent word: unknown
+    new = patient(diagnoses=[Diagnosis(name="myeloma", setting=["newly_diagnosed"], provenance=JSON)])
+    assert verdict(crit("condition", setting=["recurrent"]), new) == "fail"
+    relapsed = patient(diagnoses=[Diagnosis(name="myeloma", setting=["relapsed"], provenance=JSON)])
+    assert verdict(crit("condition", setting=["recurrent"]), relapsed) == "pass"
+    assert verdict(crit("condition", setting=["high_risk"]), relapsed) == "unknown"
+
+
+def test_setting_examples() -> None:
+    from trialscout.match.vocab import _rules, setting_holds
+
+    for wanted, have, expected in _rules()["condition_settings"]["examples"]:
+        assert setting_holds(wanted, set(have)) is expected, (wanted, have)
+
+
+def test_qualified_comorbidity_needs_the_same_qualifier() -> None:
+    plain = patient(NOTE, comorbidities=[Comorbidity(name="hypertension", key="hypertension", provenance=NOTE)])
+    no_uncontrolled = crit("comorbidity", text="No uncontrolled hypertension", name="hypertension", negated=True,
+                           qualifier=["uncontrolled"])
+    assert verdict(no_uncontrolled, plain) == "unknown"
+    excluded = crit("comorbidity", "exclusion", name="hypertension", qualifier=["uncontrolled"])
+    assert verdict(excluded, plain) == "unknown"
+    bad = patient(NOTE, comorbidities=[Comorbidity(name="poorly controlled hypertension", key="hypertension",
+                                                   provenance=NOTE)])
+    assert verdict(no_uncontrolled, bad) == "fail"
+    assert verdict(crit("comorbidity", "exclusion", name="hypertension", qualifier=["known"]), plain) == "fail"
+
+
+def test_undated_comorbidity_leaves_a_time_window_unknown() -> None:
+    mi = patient(NOTE, comorbidities=[Comorbidity(name="MI", key="myocardial_infarction", provenance=NOTE)])
+    assert verdict(crit("comorbidity", "exclusion", name="myocardial_infarction", within_months=6), mi) == "unknown"
+
+
+@pytest.mark.parametrize(("modality", "agent", "cls", "expected"), [
+    ("chemotherapy", "prednisone", "corticosteroid", "pass"),
+    ("immunotherapy", "prednisone", "corticosteroid", "pass"),
+    ("systemic_therapy", "warfarin", "anticoagulant", "pass"),
+    ("systemic_therapy", "zoledronic acid", "bisphosphonate", "pass"),
+    ("chemotherapy", "temozolomide", "alkylating_agent", "fail"),
+    ("immunotherapy", "pembrolizumab", "immune_checkpoint_inhibitor", "fail"),
+    ("systemic_therapy", "tamoxifen", "endocrine_therapy", "fail"),
+    ("chemotherapy", None, None, "fail"),                 # "received chemotherapy", no drug named
+    ("immunotherapy", None, None, "unknown"),
+    ("chemotherapy", "xyz-123", None, "unknown"),         # a drug we do not know
+])
+def test_supportive_drugs_are_no_anticancer_therapy(modality: str, agent: str | None, cls: str | None,
+                                                     expected: str) -> None:
+    facts = patient(prior_therapies=[PriorTherapy(modality="drug", agent=agent, agent_class=cls, provenance=JSON)])
+    assert verdict(crit("prior_therapy", name=None, modality=modality, negated=True), facts) == expected
+
+
+def test_comma_list_ending_in_or_is_a_choice() -> None:
+    text = "Diagnosis of acute myeloid leukemia, multiple myeloma, lymphoma, or myelodysplasia"
+    lab_text = "Platelets at least 100,000/mm3, hemoglobin at least 9 g/dL and creatinine normal or clearance 60"
+
+    def c(kind: str, words: str, t: str, **f: object) -> Constraint:
+        start = t.index(words)
+        return Constraint(kind=kind, span=(start, start + len(words)), **f)
+
+    crits = Criterion(type="inclusion", text=text, span=(0, len(text)), constraints=[
+        c("condition", "acute myeloid leukemia", text, code="AML"),
+        c("condition", "multiple myeloma", text, code="PCM"),
+        c("condition", "lymphoma", text, code="LYMPH"), c("condition", "myelodysplasia", text, code="MDS")])
+    mm = patient(diagnoses=[Diagnosis(name="multiple myeloma", oncotree_code="PCM", provenance=JSON)])
+    assert evaluate([crits], text, mm, TODAY)[1][0].verdict == "pass"
+    labs = Criterion(type="inclusion", text=lab_text, span=(0, len(lab_text)), constraints=[
+        c("lab", "Platelets at least 100,000/mm3", lab_text, analyte="platelets", op=">=", value=100.0,
+          unit="10*9/L"),
+        c("lab", "hemoglobin at least 9 g/dL", lab_text, analyte="hemoglobin", op=">=", value=9.0, unit="g/dL")])
+    assert evaluate([labs], lab_text, patient(), TODAY)[1][0].verdict == "fail"      # platelets 85: a comma is "and"

@@ -141,3 +141,24 @@ def test_comorbidity_examples() -> None:
 
     for text, key in _data.load("comorbidities.json")["examples"]:
         assert key in {f.get("name") for f in find_all(text, "exclusion") if f["kind"] == "comorbidity"}, text
+
+
+def test_comorbidity_qualifier_examples() -> None:
+    from trialscout.criteria.extract import find_all
+    from trialscout.match.vocab import narrowing_qualifiers
+
+    for text, key, quals in _data.load("comorbidities.json")["qualifier_examples"]:
+        found = [f for f in find_all(text, "exclusion") if f["kind"] == "comorbidity" and f.get("name") == key]
+        assert found, text
+        assert narrowing_qualifiers(found[0].get("qualifier")) == quals, text
+
+
+def test_every_drug_class_is_anticancer_or_supportive() -> None:
+    from trialscout.vocab import drugs
+
+    supportive = drugs.supportive_classes()
+    anticancer = drugs.modality_classes("systemic_therapy") or frozenset()
+    assert set(drugs.classes()) == supportive | anticancer and not supportive & anticancer
+    for modality in ("chemotherapy", "immunotherapy", "biologic_therapy"):
+        assert (drugs.modality_classes(modality) or frozenset()) <= anticancer, modality
+    assert "corticosteroid" in supportive and "bisphosphonate" in supportive and "anticoagulant" in supportive

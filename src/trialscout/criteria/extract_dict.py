@@ -19,6 +19,7 @@ from trialscout.criteria.extract_concepts import (
 )
 from trialscout.criteria.numeric import NUM, comp_re, op_of, parse_num
 from trialscout.criteria.vocab import Mention
+from trialscout.vocab import comorbidities as comorbidity_vocab
 
 Found = dict[str, Any]
 
@@ -260,9 +261,9 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
         if e.canon == "active_infection" and _specific_infection_near(m, comorb):
             continue
         f: Found = {"kind": "comorbidity", "span": (m.start, m.end), "name": e.canon}
-        quals = [q.lower() for q in _QUALIFIER.findall(text[max(0, m.start - 30):m.start])]
+        quals = _qualifiers(text, m, e.canon)
         if quals:
-            f["qualifier"] = list(dict.fromkeys(" ".join(q.split()) for q in quals))
+            f["qualifier"] = quals
         win = next((w for w in wins if w[0] >= m.end and w[2] in ("<=", "<")
                     and not re.search(r"[;]|\.\s", text[m.end:w[0]])
                     and not any(m.end <= o.start < w[0] and o.get("comorbidity").canon != e.canon  # type: ignore[union-attr]
@@ -276,6 +277,28 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
             f["hypothetical"] = True
         out.append(f)
     return _dedupe(out, "name")
+
+
+_TRAILING_QUALIFIER = re.compile(r"^\s*,?\s*(?:that|which|who)\s+(?:is|are|has|have|remains?)\s+(?:been\s+)?"
+                                 r"((?:not|poorly|inadequately)\s+(?:well\s+|adequately\s+)?controlled|uncontrolled|"
+                                 r"symptomatic|unstable|active|severe)\b", re.IGNORECASE)
+
+
+def _qualifiers(text: str, m: Mention, key: str) -> list[str]:
+    """Qualifier words before a comorbidity ("known", "active"), the narrowing ones also in its own words
+    ("uncontrolled hypertension") or just after it ("hypertension that is not controlled"), narrowing ones in their
+    canonical spelling (vocab/comorbidities.json qualifiers). When the key already says one ("active" in
+    active_infection), the condition is not narrowed further ("active or uncontrolled infection")."""
+    prefix = text[max(0, m.start - 30):m.start]
+    before = [" ".join(q.lower().split()) for q in _QUALIFIER.findall(prefix)]
+    after = _TRAILING_QUALIFIER.match(text[m.end:m.end + 60])
+    narrowing = comorbidity_vocab.qualifiers_in(f"{prefix} {text[m.start:m.end]} {after.group(1) if after else ''}")
+    canon = {w: q for q, ws in comorbidity_vocab.qualifiers().items() for w in ws}
+    quals = list(dict.fromkeys([canon.get(q, q) for q in before] + narrowing))
+    own = set(key.split("_"))
+    if own & set(quals):
+        return [q for q in quals if q not in own and q not in narrowing]
+    return quals
 
 
 def _specific_infection_near(m: Mention, comorb: list[Mention], reach: int = 40) -> bool:

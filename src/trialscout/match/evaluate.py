@@ -6,11 +6,17 @@ import datetime as dt
 import re
 
 from trialscout.match.facts import CHECKS, Finding, check_condition
+from trialscout.match.vocab import checkable_settings
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
 from trialscout.model.patient import PatientFacts
 
 _OR_BETWEEN = re.compile(r"\b(or|either)\b|/", re.IGNORECASE)
+_COMMA_ONLY = re.compile(r"^[^.;:()\n]*,[^.;:()]*$")
+"""A comma list's separator: a comma, perhaps with words of the next item, not across a sentence or a bracket."""
+_SENTENCE_END = re.compile(r"[.;:]\s|\n\s*\n|\n\s*[-*•]")
+_OR_TAIL = re.compile(r"^(?:(?!\band\b)[^()])*,?\s*\bor\b", re.IGNORECASE)
+_LIST_KINDS = frozenset({"condition", "biomarker"})
 
 
 def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding) -> Verdict:
@@ -46,7 +52,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
 def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.date) -> list[Constraint]:
     """Computable constraints that apply: a limit 'in the presence of liver metastases' replaces the
     general limit for the same analyte when the patient has them, and is dropped otherwise."""
-    usable = [c for c in constraints if c.computable and c.kind in CHECKS]
+    usable = [c for c in constraints if c.computable and c.kind in CHECKS and _checkable(c)]
     conditional = [c for c in usable if c.kind == "lab" and c.applies_if]
     if not conditional:
         return usable
@@ -55,6 +61,15 @@ def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.da
         if _condition_present(c.applies_if or "", facts, today):
             keep = [k for k in keep if not (k.kind == "lab" and k.analyte == c.analyte)] + [c]
     return keep
+
+
+def _checkable(c: Constraint) -> bool:
+    """False for a condition that says only how the disease was established ("histologically confirmed"): no
+    record lists that, so the constraint is not computable for the matcher."""
+    if c.kind != "condition":
+        return True
+    return any(v is not None for v in (c.code, c.stage, c.metastasis_site, c.size_cm, c.lesion_count, c.measurable)) \
+        or bool(checkable_settings(c.setting))
 
 
 def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> bool:
@@ -95,16 +110,40 @@ def _combine(criterion: Criterion, constraints: list[Constraint], evidence: list
 
 
 def _groups(criterion_type: str, constraints: list[Constraint], block: str) -> list[list[int]]:
+    """Alternatives in an inclusion: same-kind constraints joined by 'or' ("glioblastoma or anaplastic astrocytoma"),
+    and lists of conditions or biomarkers joined by commas whose last item comes with 'or' ("AML, ALL, CML, or MDS")."""
     groups: list[list[int]] = []
     for i, c in enumerate(constraints):
-        if groups and criterion_type == "inclusion":
-            prev = constraints[groups[-1][-1]]
-            between = block[prev.span[1]:c.span[0]] if prev.span[1] <= c.span[0] else ""
-            if prev.kind == c.kind and _OR_BETWEEN.search(between) and len(between) < 60:
-                groups[-1].append(i)
-                continue
-        groups.append([i])
-    return groups
+        if groups and criterion_type == "inclusion" and _joined(constraints[groups[-1][-1]], c, block):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    out: list[list[int]] = []
+    for g in groups:
+        out += [g] if _disjunctive(g, constraints, block) else [[i] for i in g]
+    return out
+
+
+def _between(a: Constraint, b: Constraint, block: str) -> str:
+    return block[a.span[1]:b.span[0]] if a.span[1] <= b.span[0] else ""
+
+
+def _joined(prev: Constraint, c: Constraint, block: str) -> bool:
+    between = _between(prev, c, block)
+    if prev.kind != c.kind or len(between) >= 60:
+        return False
+    return bool(_OR_BETWEEN.search(between)) or (c.kind in _LIST_KINDS and bool(_COMMA_ONLY.match(between)))
+
+
+def _disjunctive(group: list[int], constraints: list[Constraint], block: str) -> bool:
+    """A joined run is a choice when 'or' joins two of its members, or the comma list ends in 'or' ("…, or X")."""
+    if len(group) < 2:
+        return True
+    members = [constraints[i] for i in group]
+    if any(_OR_BETWEEN.search(_between(a, b, block)) for a, b in zip(members, members[1:], strict=False)):
+        return True
+    tail = _SENTENCE_END.split(block[members[-1].span[1]:members[-1].span[1] + 120], maxsplit=1)[0]
+    return bool(_OR_TAIL.match(tail))
 
 
 def trial_eligibility(results: list[CriterionResult]) -> Eligibility:

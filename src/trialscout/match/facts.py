@@ -10,11 +10,15 @@ from typing import Any
 
 from trialscout.match.vocab import (
     biomarker_polarity,
+    checkable_settings,
     comorbidity_matches,
     ecog_from_karnofsky,
+    fact_qualifiers,
     karnofsky_range_from_ecog,
+    narrowing_qualifiers,
     reference_limit,
     same_biomarker,
+    setting_holds,
     stage_matches,
     therapy_matches,
 )
@@ -179,11 +183,25 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
             continue
         if m.active is False and c.within_months is None and not c.historical:
             continue
+        open_question = _comorbidity_open(c, m)
+        if open_question:
+            return Finding(None, open_question, m.name, _src(m.provenance))
         return Finding(True, f"has {m.name}", m.name, _src(m.provenance))
     if found:
         return Finding(False, f"{found[0].name} does not meet the time window or class", found[0].name,
                        _src(found[0].provenance))
     return _absent(facts, c.name or "", "condition", f"no {c.name} recorded")
+
+
+def _comorbidity_open(c: Constraint, m: Any) -> str | None:
+    """Why a patient's matching comorbidity does not settle the criterion: the criterion narrows it ("uncontrolled
+    hypertension") and the fact does not say the same, or it asks for a time window and the fact has no date."""
+    wanted = narrowing_qualifiers(c.qualifier)
+    if wanted and not set(wanted) & set(fact_qualifiers(m)):
+        return f"has {m.name}; whether it is {' or '.join(wanted)} is not recorded"
+    if c.within_months is not None and m.date is None and m.active is not True:
+        return f"has {m.name}; when is not recorded (criterion: within {c.within_months:g} months)"
+    return None
 
 
 def _absent(facts: PatientFacts, key: str, kind: str, what: str) -> Finding:
@@ -205,8 +223,9 @@ def check_condition(c: Constraint, facts: PatientFacts, today: dt.date) -> Findi
     if c.stage:
         parts.append(_best(facts, lambda d: stage_matches(d.stage, c.stage or []), "stage",
                            f"stage {'/'.join(c.stage)}"))
-    if c.setting:
-        parts.append(_best(facts, lambda d: _setting_holds(d, c.setting or []), "setting", " or ".join(c.setting)))
+    settings = checkable_settings(c.setting)
+    if settings:
+        parts.append(_best(facts, lambda d: _setting_holds(d, settings), "setting", " or ".join(settings)))
     if c.metastasis_site:
         parts.append(_metastasis(c.metastasis_site, facts))
     if not parts:
@@ -232,9 +251,7 @@ def _diagnosis_code(code: str, facts: PatientFacts) -> Finding:
 
 def _setting_holds(d: Any, wanted: list[str]) -> bool | None:
     have = set(d.setting) | ({"metastatic"} if d.metastatic_sites else set())
-    if not have:
-        return None
-    return any(w in have for w in wanted)
+    return setting_holds(wanted, have)
 
 
 def _metastasis(site: str, facts: PatientFacts) -> Finding:
@@ -293,7 +310,7 @@ def _absent_unknown(facts: PatientFacts, name: str) -> Finding:
 
 
 def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
-    matches = [t for t in facts.prior_therapies if therapy_matches(c, t)]
+    matches = [t for t in facts.prior_therapies if therapy_matches(c, t) is True]
     label = c.agent or c.agent_class or c.modality or "therapy"
     if c.lines is not None:
         lines = max([t.line or 0 for t in facts.prior_therapies] + [0]) or None
@@ -302,6 +319,11 @@ def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> F
         return Finding(compare(lines, c.lines_op, c.lines), f"{lines} prior line(s); criterion: "
                                                             f"{_op_text(c.lines_op, c.lines)}", f"{lines} lines")
     if not matches:
+        unsure = [t for t in facts.prior_therapies if therapy_matches(c, t) is None]
+        if unsure:
+            t = unsure[0]
+            return Finding(None, f"had {t.agent or t.modality}: whether it is {label.replace('_', ' ')} is not known",
+                           t.agent or t.modality, _src(t.provenance))
         return _absent(facts, label, "therapy", f"no prior {label.replace('_', ' ')} recorded")
     if c.window_days is None:
         t = matches[0]

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from trialscout.model.criteria import Constraint
-from trialscout.model.patient import PriorTherapy
+from trialscout.model.patient import Comorbidity, PriorTherapy
 from trialscout.vocab import analytes, biomarkers, comorbidities, drugs
 
 
@@ -79,13 +79,67 @@ def stage_matches(patient_stage: str | None, wanted: list[str]) -> bool | None:
     return False
 
 
-def therapy_matches(c: Constraint, t: PriorTherapy) -> bool:
-    """Whether a patient's therapy is the agent, a member of the class, or of the modality the criterion names."""
+def therapy_matches(c: Constraint, t: PriorTherapy) -> bool | None:
+    """Whether a patient's therapy is the agent, a member of the class, or of the modality the criterion names;
+    None when a drug of unknown class may or may not be of the modality."""
     agent = (t.agent or "").lower()
     if c.agent:
         return bool(agent) and (agent == c.agent.lower() or c.agent.lower() in agent)
     if c.agent_class:
         return t.agent_class == c.agent_class or c.agent_class in drugs.classes_of(agent)
     if c.modality:
-        return t.modality in drugs.satisfied_by(c.modality)
+        return _modality_matches(c.modality, t, agent)
     return False
+
+
+def _modality_matches(modality: str, t: PriorTherapy, agent: str) -> bool | None:
+    if t.modality not in drugs.satisfied_by(modality):
+        return False
+    wanted = drugs.modality_classes(modality)
+    if wanted is None or t.modality != "drug":
+        return True
+    have = set(drugs.classes_of(agent)) | ({t.agent_class} if t.agent_class else set())
+    if not agent and not have:
+        return True if drugs.modality_generic(modality) else None
+    if have & wanted:
+        return True
+    return False if have else None
+
+
+def checkable_settings(settings: list[str] | None) -> list[str]:
+    """A criterion's setting words without the descriptors no record lists (`histologically_confirmed`, `primary`)."""
+    descriptors = set(_rules()["condition_settings"]["descriptors"])
+    return [s for s in settings or [] if s not in descriptors]
+
+
+def setting_holds(wanted: list[str], have: set[str]) -> bool | None:
+    """Whether a diagnosis with setting words `have` is in one of the `wanted` settings: True when the record confirms
+    one, False when it contradicts every one, None otherwise (a word the record lacks is not evidence against it)."""
+    found = [_one_setting(w, have) for w in checkable_settings(wanted)]
+    if any(found):
+        return True
+    if found and all(f is False for f in found):
+        return False
+    return None
+
+
+def _one_setting(wanted: str, have: set[str]) -> bool | None:
+    spec = _rules()["condition_settings"]["checkable"].get(wanted, {})
+    if wanted in have or have & set(spec.get("confirmed_by", ())):
+        return True
+    if have & set(spec.get("contradicted_by", ())):
+        return False
+    return None
+
+
+def narrowing_qualifiers(qualifier: list[str] | None) -> list[str]:
+    """A criterion's comorbidity qualifiers that narrow it (`uncontrolled`, `clinically significant`), canonical."""
+    known = comorbidities.qualifiers()
+    return [q for q in qualifier or [] if q in known]
+
+
+def fact_qualifiers(m: Comorbidity) -> list[str]:
+    """The narrowing qualifiers a patient's comorbidity carries: in its name or source words, or `active` when the
+    record marks it active."""
+    words = f"{m.name} {m.provenance.text or ''}"
+    return comorbidities.qualifiers_in(words) + (["active"] if m.active is True else [])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
@@ -68,3 +69,16 @@ def words(key: str) -> tuple[str, ...]:
         out += [k.replace("_", " "), *v.get("terms", []), *(t.lower() for t in v.get("case_terms", []))]
         out += [t.lstrip("=").lower() for t in v.get("criteria_terms", [])]
     return tuple(dict.fromkeys(w for w in out if w))
+
+
+def qualifiers() -> dict[str, list[str]]:
+    """Canonical qualifier -> words saying it (`uncontrolled` <- 'poorly controlled'): the ones that narrow a
+    comorbidity, so that the unqualified condition does not decide a criterion on it."""
+    return {k: v for k, v in load("comorbidities.json")["qualifiers"].items() if not k.startswith("_")}
+
+
+def qualifiers_in(text: str) -> list[str]:
+    """The canonical narrowing qualifiers said in `text`, in vocabulary order."""
+    low = " ".join(text.lower().replace("-", " ").split())
+    return [q for q, ws in qualifiers().items()
+            if any(re.search(rf"(?<!\bnot )\b{re.escape(w)}\b", low) for w in ws)]

@@ -62,3 +62,20 @@ def procedure_words() -> dict[str, str]:
             for w in spec["synonyms"]:
                 out.setdefault(w, spec["record"])
     return out
+
+
+def modality_classes(modality: str) -> frozenset[str] | None:
+    """The drug classes that satisfy a drug modality (`chemotherapy` -> platinum, taxane, ...); None when any drug
+    does (the modality lists no classes)."""
+    spec = modalities().get(modality) or {}
+    return frozenset(spec["classes"]) if "classes" in spec else None
+
+
+def modality_generic(modality: str) -> bool:
+    """Whether a drug recorded without a name ("received chemotherapy") satisfies the modality."""
+    return bool((modalities().get(modality) or {}).get("generic", True))
+
+
+def supportive_classes() -> frozenset[str]:
+    """Classes that are never anticancer therapy (corticosteroid, anticoagulant, bisphosphonate, antibiotic, ...)."""
+    return frozenset(load("drugs.json")["supportive_classes"])
