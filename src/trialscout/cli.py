@@ -5,18 +5,17 @@ from __future__ import annotations
 import json
 import sys
 import zipfile
-from collections.abc import Callable
-from functools import wraps
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialscout import __version__
+from trialscout.api.cli import serve_command
 from trialscout.app import Trialscout, derive_criteria
+from trialscout.console import err, out, reports_errors
 from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
 from trialscout.evaluation.cli import eval_command
@@ -36,30 +35,9 @@ from trialscout.store import default_db_path, open_store
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="trialscout: find and explain clinical trials for cancer patients (offline).")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $TRIALSCOUT_DB, "
                                                             "else the per-user data directory).")]
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def reports_errors(fn: F) -> F:
-    """Our errors end the command with one line on stderr and a non-zero exit, never a trace."""
-
-    @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except TrialscoutError as exc:
-            err.print(f"error: {exc}", markup=False)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("interrupted: committed batches are kept; run the same command again to complete it",
-                      markup=False)
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def bundled_sample() -> Path:
@@ -338,6 +316,7 @@ app.command(name="eval")(eval_command)
 
 
 app.command(name="screen")(screen_command)
+app.command(name="serve")(serve_command)
 
 
 @app.command()

@@ -1,0 +1,141 @@
+"""Patient endpoints: match one patient, screen a small cohort. Bodies are never logged or stored."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import anyio
+from fastapi import APIRouter, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from trialscout.api.deps import api_key_header, app_of, check_api_key, require_json, settings_of
+from trialscout.api.errors import BusyError, TooLargeError, parse_json_body
+from trialscout.api.patient_input import PATIENT_BODY_SCHEMA, facts_from_body, patient_key
+from trialscout.api.studies import nct_id_or_400
+from trialscout.errors import QueryError, TrialscoutError
+from trialscout.screening import TrialSelection, match_row, select_trials
+from trialscout.search import build_filters
+
+router = APIRouter()
+T = TypeVar("T")
+MAX_TOP = 100
+ApiKey = Annotated[str | None, Security(api_key_header)]
+
+
+class ScreenRequest(BaseModel):
+    """A small cohort and the trials to screen it against (name trials, or select them by words and status)."""
+
+    patients: list[Any] = Field(min_length=1, description="Patient bodies: documents, FHIR Bundles or "
+                                                          "{\"id\": ..., \"note\": ...}.")
+    trials: list[str] = Field(default_factory=list, description="NCT IDs.")
+    query: str | None = Field(default=None, max_length=1000, description="Words selecting trials.")
+    status: list[str] = Field(default_factory=list, description="Overall statuses selecting trials.")
+
+
+def split_many(values: list[str] | None) -> list[str]:
+    return [v.strip() for x in values or [] for v in x.replace("|", ",").split(",") if v.strip()]
+
+
+async def run_patient_work(request: Request, work: Callable[[], T]) -> T:
+    """`work` in a worker thread, at most `patient_workers` at once, answered with 503 after `patient_timeout`.
+    (A thread cannot be stopped: a late one finishes in the background and its result is dropped.)"""
+    settings = settings_of(request)
+    slots: threading.BoundedSemaphore = request.app.state.slots
+    deadline = time.monotonic() + settings.patient_timeout
+    busy = BusyError(f"the request took longer than {settings.patient_timeout:g} s; ask for fewer trials or "
+                     "patients, or use the command line", where="timeout")
+
+    def guarded() -> T:
+        if not slots.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            raise busy
+        try:
+            return work()
+        finally:
+            slots.release()
+
+    try:
+        with anyio.fail_after(settings.patient_timeout):
+            return await anyio.to_thread.run_sync(guarded, abandon_on_cancel=True)
+    except TimeoutError:
+        raise busy from None
+
+
+async def read_json(request: Request, key: str | None) -> Any:
+    check_api_key(request, key)
+    require_json(request)
+    return parse_json_body(await request.body())
+
+
+@router.post("/api/match", tags=["patients"], summary="Rank trials for one patient (the match JSON contract)",
+             openapi_extra={"requestBody": {"required": True,
+                                            "content": {"application/json": {"schema": PATIENT_BODY_SCHEMA}}}})
+async def match(
+    request: Request,
+    key: ApiKey = None,
+    trials: Annotated[list[str] | None, Query(description="Only these trials: NCT IDs, repeated or separated "
+                                                          "by `,` or `|`.")] = None,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP, description="How many trials to return.")] = 10,
+    status: Annotated[list[str] | None, Query(description="Only trials with these overall statuses.")] = None,
+) -> list[dict[str, Any]]:
+    """Body: a patient JSON document, a FHIR R4 Bundle, or `{"note": "..."}`. Trials come back best first, each
+    with a verdict per criterion and its evidence."""
+    doc = await read_json(request, key)
+    ids = [nct_id_or_400(i) for i in split_many(trials)]
+    limit = settings_of(request).max_trials
+    if len(ids) > limit:
+        raise QueryError(f"{len(ids)} trials named; at most {limit}", where="trials")
+    filters = build_filters(statuses=split_many(status))
+
+    def work() -> list[dict[str, Any]]:
+        facts = facts_from_body(doc)
+        return [m.to_contract() for m in app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters)]
+
+    return await run_patient_work(request, work)
+
+
+@router.post("/api/screen", tags=["patients"], summary="Screen a small cohort: one row per patient x trial",
+             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
+                 **ScreenRequest.model_json_schema(), "properties": {
+                     **ScreenRequest.model_json_schema()["properties"],
+                     "patients": {"type": "array", "minItems": 1, "items": PATIENT_BODY_SCHEMA}}}}}}})
+async def screen(request: Request, key: ApiKey = None) -> dict[str, Any]:
+    """Rows as `trialscout screen` writes them (eligibility, score, failing and unknown criteria); patients that
+    cannot be read are listed under `bad` with the reason. Bigger cohorts: `trialscout screen`."""
+    doc = await read_json(request, key)
+    try:
+        req = ScreenRequest.model_validate(doc)
+    except ValidationError as exc:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from None
+    settings = settings_of(request)
+    if len(req.patients) > settings.max_cohort:
+        raise TooLargeError(f"{len(req.patients)} patients; at most {settings.max_cohort} per request (screen "
+                            "bigger cohorts with `trialscout screen`)", where="patients")
+    ids = [nct_id_or_400(i) for i in req.trials]
+    filters = build_filters(statuses=req.status)
+    return await run_patient_work(request, lambda: _screen(request, req, ids, filters))
+
+
+def _screen(request: Request, req: ScreenRequest, ids: list[str], filters: Any) -> dict[str, Any]:
+    ts, limit = app_of(request), settings_of(request).max_trials
+    if not ids and not req.query and filters.is_empty():
+        raise QueryError("choose the trials: name them in trials, or select them with query and status",
+                         where="trials")
+    selected = select_trials(ts.store, TrialSelection(query=req.query, filters=filters, nct_ids=tuple(ids)))
+    if len(selected) > limit:
+        raise QueryError(f"the selection has {len(selected)} trials; at most {limit} per request: narrow it",
+                         where="query")
+    rows: list[dict[str, Any]] = []
+    bad: list[dict[str, str]] = []
+    for i, item in enumerate(req.patients):
+        name = patient_key(item, i)
+        try:
+            facts = facts_from_body(item, where=f"patients[{i}]")
+        except TrialscoutError as exc:
+            bad.append({"patient": name, "why": exc.why})
+            continue
+        rows += [match_row(name, m) for m in ts.match(facts, nct_ids=selected, top=0)]
+    return {"trials": len(selected), "patients": len(req.patients), "rows": rows, "bad": bad}

@@ -1,0 +1,126 @@
+"""Patient endpoints: match a note, a patient document and a FHIR Bundle; screen a small cohort; bad bodies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import make_client, patient_text
+
+CONTRACT_KEYS = {"nct_id", "eligibility", "score", "criteria"}
+
+
+def post_json(client: Any, path: str, body: bytes | str, **params: Any) -> Any:
+    return client.post(path, content=body, params=params, headers={"content-type": "application/json"})
+
+
+def test_match_a_note(client: Any) -> None:
+    r = client.post("/api/match", json={"note": patient_text("note_onc.txt")}, params={"top": 3})
+    assert r.status_code == 200, r.text
+    assert r.headers["cache-control"] == "no-store"
+    found = r.json()
+    assert 0 < len(found) <= 3 and all(set(m) >= CONTRACT_KEYS for m in found)
+    assert [m["score"] for m in found] == sorted((m["score"] for m in found), reverse=True)
+    crit = found[0]["criteria"][0]
+    assert {"type", "text", "verdict", "evidence"} <= set(crit)
+
+
+def test_match_a_patient_document_with_status_filter(client: Any) -> None:
+    r = post_json(client, "/api/match", patient_text("valid.json"), top=5, status="COMPLETED")
+    assert r.status_code == 200, r.text
+    assert r.json()
+
+
+def test_match_a_fhir_bundle_against_named_trials(client: Any) -> None:
+    r = post_json(client, "/api/match", patient_text("bundle_crc.json"), trials="NCT00001378,nct00492999")
+    assert r.status_code == 200, r.text
+    assert {m["nct_id"] for m in r.json()} == {"NCT00001378", "NCT00492999"}
+
+
+@pytest.mark.parametrize(("body", "status", "where"), [
+    ("{not json", 400, "body"),
+    ("[1, 2]", 422, "body"),
+    ('"a string"', 422, "body"),
+    ('{"note": 5}', 422, "body.note"),
+    ('{"note": "x", "extra": 1}', 422, "body"),
+    ('{"resourceType": "Patient", "id": "p"}', 422, None),
+    ('{"age": "old", "colour": "blue"}', 422, None),
+    ('{"resourceType": "Bundle", "entry": "nope"}', 422, None),
+    ('{"diagnoses": [{"name": {"deep": []}}], "labs": [null]}', 422, None),
+])
+def test_unreadable_patients_are_4xx_with_a_message(client: Any, body: str, status: int, where: str | None) -> None:
+    r = post_json(client, "/api/match", body)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]
+    if where:
+        assert r.json()["where"] == where
+
+
+def test_bad_match_options(client: Any) -> None:
+    note = json.dumps({"note": "breast cancer"})
+    assert post_json(client, "/api/match", note, top=0).status_code == 422
+    assert post_json(client, "/api/match", note, top=1000).status_code == 422
+    assert post_json(client, "/api/match", note, trials="NCT1").status_code == 400
+    assert post_json(client, "/api/match", note, trials="NCT00000000").status_code == 404
+    assert post_json(client, "/api/match", note, status="NAPPING").status_code == 400
+    many = ",".join(f"NCT{i:08d}" for i in range(101))
+    assert post_json(client, "/api/match", note, trials=many).status_code == 400
+
+
+def test_only_json_bodies_are_accepted(client: Any) -> None:
+    r = client.post("/api/match", content=b"note text", headers={"content-type": "text/plain"})
+    assert r.status_code == 415 and r.json()["where"] == "Content-Type"
+    assert client.post("/api/match", data={"note": "x"}).status_code == 415
+    assert client.post("/api/match", content=b"\xff\xfe{", headers={"content-type": "application/json"}).status_code \
+        == 400
+
+
+def test_bodies_over_the_limit_are_413(client: Any) -> None:
+    big = json.dumps({"note": "x" * (2 * 1024 * 1024 + 10)})
+    r = post_json(client, "/api/match", big)
+    assert r.status_code == 413 and "larger than" in r.json()["error"]
+    chunked = client.post("/api/match", content=iter([b'{"note": "', b"y" * (3 * 1024 * 1024), b'"}']),
+                          headers={"content-type": "application/json"})
+    assert chunked.status_code == 413
+
+
+def test_screen_a_small_cohort(client: Any) -> None:
+    body = {"patients": [{"id": "note-1", "note": patient_text("note_onc.txt")}, json.loads(patient_text(
+        "valid.json")), json.loads(patient_text("bundle_crc.json")), {"resourceType": "Patient"}],
+            "trials": ["NCT00001378", "NCT00492999"]}
+    r = client.post("/api/screen", json=body)
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["trials"] == 2 and doc["patients"] == 4
+    assert len(doc["rows"]) == 6 and {row["patient"] for row in doc["rows"]} == {"note-1", "demo-001", "crc-demo"}
+    assert {"eligibility", "score", "failing", "unknown"} <= set(doc["rows"][0])
+    assert doc["bad"] == [{"patient": "patient-4", "why": "expected a FHIR Bundle, found resourceType 'Patient'"}]
+
+
+def test_screen_selects_trials_by_words_and_status(client: Any) -> None:
+    r = client.post("/api/screen", json={"patients": [{"note": "metastatic breast cancer, ECOG 1"}],
+                                         "query": "breast cancer", "status": ["RECRUITING"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["rows"] and all(row["patient"] == "patient-1" for row in r.json()["rows"])
+
+
+def test_screen_limits_and_bad_shapes(client: Any) -> None:
+    note = {"note": "lung cancer"}
+    too_many = client.post("/api/screen", json={"patients": [note] * 21, "trials": ["NCT00001378"]})
+    assert too_many.status_code == 413 and "trialscout screen" in too_many.json()["error"]
+    assert client.post("/api/screen", json={"patients": [note]}).status_code == 400  # no trial selection
+    assert client.post("/api/screen", json={"patients": [note], "query": "cancer"}).status_code == 400  # too many
+    assert client.post("/api/screen", json={"patients": [], "trials": ["NCT00001378"]}).status_code == 422
+    assert client.post("/api/screen", json={"patients": "x"}).status_code == 422
+    assert client.post("/api/screen", json=[1]).status_code == 422
+    r = client.post("/api/screen", json={"patients": [note], "trials": ["NCT00000000"]})
+    assert r.status_code == 400 and "not in the store" in r.json()["error"]
+
+
+def test_slow_work_is_answered_with_503_not_left_hanging(api_db: Path) -> None:
+    with make_client(api_db, patient_timeout=0.001) as slow:
+        r = slow.post("/api/match", json={"note": patient_text("note_onc.txt")})
+    assert r.status_code == 503 and "longer than" in r.json()["error"]
