@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 
 from trialscout.match.evaluate import evaluate
@@ -27,13 +29,10 @@ INELIGIBLE_PENALTY = 0.2
 patient is excluded from still concerns the patient's disease. Tuned on TREC 2021 (bench/trec_experiments.md)."""
 
 _WORD = re.compile(r"\w+")
-_STOPWORDS_TEXT = (
-    "a an the and or of in on at to for with without by from as is was were be been has have had his her he she "
-    "they their this that these those who which it its not no patient patients year years old yo presents "
-    "presented presenting history hx s p reports report also there after before during over into than then since "
-    "due status")
-NOTE_STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
-"""Words of a clinical note that say nothing about which trials fit."""
+NOTE_STOPWORDS = frozenset(
+    json.loads(resources.files("trialscout.match").joinpath("rules/match.json").read_text("utf-8"))
+    ["note_stopwords"]["words"])
+"""Words of a clinical note that say nothing about which trials fit (data: `match/rules/match.json`)."""
 
 
 def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> list[Criterion]:

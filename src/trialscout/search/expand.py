@@ -34,7 +34,7 @@ def words_of(text: str) -> tuple[str, ...]:
 
 
 @cache
-def _rules() -> dict:
+def rules() -> dict:
     return json.loads(resources.files("trialscout.search").joinpath("rules/expansions.json").read_text("utf-8"))
 
 
@@ -52,11 +52,11 @@ def lexicon() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     _oncotree_concepts(link)
     for term in load("do_cancer.json")["terms"].values():
         link([term["name"], *term["synonyms"]])
-    for phrase, alternatives in _rules()["phrases"].items():
+    for phrase, alternatives in rules()["phrases"].items():
         concepts.setdefault(words_of(phrase), set()).update(words_of(a) for a in alternatives)
     _drug_class_concepts(concepts)
     _mesh_neoplasm_headings(concepts)
-    generic = {(w,) for w in _rules()["generic"]}
+    generic = {(w,) for w in rules()["generic"]}
     return {p: tuple(sorted(alts, key=len)[:MAX_ALTERNATIVES]) for p, alts in concepts.items() if p not in generic}
 
 
@@ -84,13 +84,11 @@ def _oncotree_concepts(link) -> None:  # noqa: ANN001 - the closure above
         link([*names, node.name, *subtypes])
 
 
-_CANCER_WORDS = {"cancer", "carcinoma", "tumor", "tumour", "neoplasm", "malignancy"}
-
-
 def _mesh_neoplasm_headings(concepts: dict[tuple[str, ...], set[tuple[str, ...]]]) -> None:
     """MeSH names organ cancers "<Organ> Neoplasms": "colorectal cancer" also searches "colorectal neoplasms"."""
+    cancer_words = set(rules()["cancer_words"]["words"])
     for phrase in list(concepts):
-        if len(phrase) >= 2 and phrase[-1] in _CANCER_WORDS:
+        if len(phrase) >= 2 and phrase[-1] in cancer_words:
             concepts[phrase].add((*phrase[:-1], "neoplasms"))
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from pydantic import BaseModel
 
 from trialscout.model import Study
+from trialscout.search.expand import rules
 from trialscout.store import SqliteStore, StudyFilters
 from trialscout.store.text import fold
 
 CANDIDATES = 200
 WEIGHTS = {"conditions": 0.45, "interventions": 0.30, "keywords": 0.10, "design": 0.10, "text": 0.05}
-_GENERIC = {"cancer", "neoplasm", "neoplasms", "tumor", "tumors", "disease", "diseases", "carcinoma", "placebo",
-            "drug", "other", "procedure", "treatment", "therapy", "study", "patients", "syndrome"}
 
 
 class Related(BaseModel):
@@ -39,6 +39,11 @@ class _Profile:
     labels: dict[str, str] = field(default_factory=dict)  # normalised term → as written, for explanations
 
 
+@cache
+def _generic() -> frozenset[str]:
+    return frozenset(rules()["related_generic"]["words"])
+
+
 def _norm(term: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", fold(term).lower())).strip()
 
@@ -49,7 +54,7 @@ def _profile(study: Study) -> _Profile:
     def add(bucket: set[str], terms: list[str]) -> None:
         for t in terms:
             n = _norm(t)
-            if n and n not in _GENERIC:
+            if n and n not in _generic():
                 bucket.add(n)
                 p.labels.setdefault(n, t)
 
