@@ -3,8 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := var/demo.db
+CHROMIUM ?= /usr/bin/chromium
+PORT ?= 8000
 
-.PHONY: demo test install lint bench clean
+.PHONY: demo serve test install browser lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +27,24 @@ demo: install
 		| $(BIN)/python -c "import json,sys; print(json.load(sys.stdin)['hits'][0]['nct_id'])") --db $(DEMO_DB)
 	$(BIN)/trialscout patient src/trialscout/data/demo-note.txt
 	$(BIN)/trialscout match src/trialscout/data/demo-note.txt --db $(DEMO_DB) --top 5
+	@echo
+	@echo "Web pages and REST API over this store: make serve   (then open http://127.0.0.1:$(PORT)/)"
+
+# The web interface and REST API on the demo store (ingested first if missing), until Ctrl-C.
+serve: install
+	@test -f $(DEMO_DB) || { mkdir -p var && $(BIN)/trialscout ingest --sample --db $(DEMO_DB); }
+	$(BIN)/trialscout serve --db $(DEMO_DB) --port $(PORT)
+
+# The browser tests drive Debian's Chromium (never a downloaded browser); installed here when missing.
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	@test -x $(CHROMIUM) || { echo "no $(CHROMIUM): install Debian's chromium package"; exit 1; }
 
 # pytest exits 5 when it collects no test; that is not a failure of the suite.
-test: install
+test: install browser
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 

@@ -20,10 +20,10 @@ EXAMPLES = {GenerationMode.POSITIVE: 50, GenerationMode.NEGATIVE: 40}
 
 
 @pytest.fixture(scope="module")
-def api_schema(api_db: Path) -> Any:
+def api_schema(served_db: Path) -> Any:
     from trialscout.api import ApiSettings, create_app
 
-    app = create_app(ApiSettings(db=api_db, patient_timeout=20.0))
+    app = create_app(ApiSettings(db=served_db, patient_timeout=20.0))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 

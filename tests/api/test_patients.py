@@ -120,7 +120,7 @@ def test_screen_limits_and_bad_shapes(client: Any) -> None:
     assert r.status_code == 400 and "not in the store" in r.json()["error"]
 
 
-def test_slow_work_is_answered_with_503_not_left_hanging(api_db: Path) -> None:
-    with make_client(api_db, patient_timeout=0.001) as slow:
+def test_slow_work_is_answered_with_503_not_left_hanging(served_db: Path) -> None:
+    with make_client(served_db, patient_timeout=0.001) as slow:
         r = slow.post("/api/match", json={"note": patient_text("note_onc.txt")})
     assert r.status_code == 503 and "longer than" in r.json()["error"]

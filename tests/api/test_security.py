@@ -37,19 +37,19 @@ def test_loopback_detection(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
 
 
-def test_a_public_address_without_a_key_is_refused(api_db: Path) -> None:
+def test_a_public_address_without_a_key_is_refused(served_db: Path) -> None:
     with pytest.raises(TrialscoutError, match="api-key"):
-        create_app(ApiSettings(db=api_db, host="0.0.0.0"))
+        create_app(ApiSettings(db=served_db, host="0.0.0.0"))
     with pytest.raises(TrialscoutError, match="12 characters"):
-        create_app(ApiSettings(db=api_db, host="0.0.0.0", api_key="short"))
+        create_app(ApiSettings(db=served_db, host="0.0.0.0", api_key="short"))
     with pytest.raises(TrialscoutError, match="no database"):
-        create_app(ApiSettings(db=api_db.parent / "missing.db"))
+        create_app(ApiSettings(db=served_db.parent / "missing.db"))
 
 
-def test_off_loopback_the_patient_endpoints_need_the_key(api_db: Path) -> None:
+def test_off_loopback_the_patient_endpoints_need_the_key(served_db: Path) -> None:
     note = {"note": "metastatic breast cancer"}
     screen = {"patients": [note], "trials": ["NCT00001378"]}
-    with make_client(api_db, host="0.0.0.0", api_key=KEY) as c:
+    with make_client(served_db, host="0.0.0.0", api_key=KEY) as c:
         assert c.get("/api/v2/studies", params={"pageSize": 1}).status_code == 200  # trial data stays open
         assert c.get("/api/health").json()["patientEndpointsRequireKey"] is True
         for headers in ({}, {"X-API-Key": "wrong-key-wrong-key"}, {"X-API-Key": ""}):
@@ -61,8 +61,8 @@ def test_off_loopback_the_patient_endpoints_need_the_key(api_db: Path) -> None:
         assert c.post("/api/match", content=b"{bad", headers={"content-type": "application/json"}).status_code == 401
 
 
-def test_on_loopback_a_given_key_is_required_too(api_db: Path) -> None:
-    with make_client(api_db, api_key=KEY) as c:
+def test_on_loopback_a_given_key_is_required_too(served_db: Path) -> None:
+    with make_client(served_db, api_key=KEY) as c:
         assert c.post("/api/match", json={"note": "x"}).status_code == 401
         assert c.post("/api/match", json={"note": "x"}, headers={"X-API-Key": KEY}).status_code == 200
 

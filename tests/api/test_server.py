@@ -34,11 +34,11 @@ def wait_until_up(base: str, proc: subprocess.Popen[str], seconds: float = 30.0)
     raise AssertionError("server did not come up")
 
 
-def test_serve_answers_over_http_and_logs_no_patient_data(api_db: Path) -> None:
+def test_serve_answers_over_http_and_logs_no_patient_data(served_db: Path) -> None:
     port = free_port()
     env = {**os.environ, "TRIALSCOUT_API_KEY": ""}
     proc = subprocess.Popen([sys.executable, "-c", "from trialscout.cli import app; app()", "serve", "--port",
-                             str(port), "--db", str(api_db)], env=env, stdout=subprocess.PIPE,
+                             str(port), "--db", str(served_db)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -56,8 +56,8 @@ def test_serve_answers_over_http_and_logs_no_patient_data(api_db: Path) -> None:
     assert MARKER not in err + out
 
 
-def test_serve_refuses_a_public_address_without_a_key(api_db: Path) -> None:
+def test_serve_refuses_a_public_address_without_a_key(served_db: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "TRIALSCOUT_API_KEY"}
     done = subprocess.run([sys.executable, "-c", "from trialscout.cli import app; app()", "serve", "--host",
-                           "0.0.0.0", "--db", str(api_db)], env=env, capture_output=True, text=True, timeout=60)
+                           "0.0.0.0", "--db", str(served_db)], env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "api-key" in done.stderr

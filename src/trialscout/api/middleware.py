@@ -16,7 +16,7 @@ Headers = list[tuple[bytes, bytes]]
 
 def security_headers(csp: str) -> Headers:
     return [(b"content-security-policy", csp.encode()), (b"x-content-type-options", b"nosniff"),
-            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
+            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
             (b"cross-origin-opener-policy", b"same-origin"), (b"cross-origin-resource-policy", b"same-origin"),
             (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), interest-cohort=()")]
 

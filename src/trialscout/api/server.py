@@ -17,6 +17,8 @@ from trialscout.api.patients import router as patients_router
 from trialscout.api.pool import AppPool
 from trialscout.api.settings import ApiSettings
 from trialscout.api.studies import router as studies_router
+from trialscout.web import WEB_PATIENT_PATHS
+from trialscout.web import install as install_web
 
 PATIENT_PATHS = ("/api/match", "/api/screen")
 health_router = APIRouter()
@@ -50,9 +52,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     errors.install(app)
     for router in (studies_router, patients_router, health_router):
         app.include_router(router, responses=ERROR_RESPONSES)
+    install_web(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAll)
-    app.add_middleware(SecurityHeaders, csp=settings.csp, no_store_prefixes=PATIENT_PATHS)
+    app.add_middleware(SecurityHeaders, csp=settings.csp, no_store_prefixes=(*PATIENT_PATHS, *WEB_PATIENT_PATHS))
     return app
 
 
