@@ -26,8 +26,8 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from trialscout.app import CRITERIA
-from trialscout.errors import TrialscoutError
+from trialscout.app import CRITERIA, Trialscout
+from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match import criteria_for, match_study
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
@@ -248,6 +248,19 @@ def short(text: str, limit: int = SHORT_TEXT) -> str:
     """A criterion's words on one line, cut to `limit` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[:limit - 1].rstrip() + "…"
+
+
+def screen_small(ts: Trialscout, cohort: list[tuple[str, PatientFacts]], selection: TrialSelection, *,
+                 max_trials: int) -> tuple[list[str], list[dict[str, Any]]]:
+    """A few patients against the selected trials in this process (the REST API's screen): the trials, and one
+    row per patient × trial as `trialscout screen` writes them. Bigger jobs belong to `screen`."""
+    if not selection.nct_ids and not selection.query and (selection.filters or StudyFilters()).is_empty():
+        raise QueryError("choose the trials: name them, or select them with words and statuses", where="trials")
+    selected = select_trials(ts.store, selection)
+    if len(selected) > max_trials:
+        raise QueryError(f"the selection has {len(selected)} trials; at most {max_trials} per request: narrow it",
+                         where="query")
+    return selected, [match_row(name, m) for name, facts in cohort for m in ts.match(facts, nct_ids=selected, top=0)]
 
 
 def match_row(patient: str, m: TrialMatch) -> dict[str, Any]:

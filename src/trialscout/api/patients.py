@@ -17,7 +17,8 @@ from trialscout.api.errors import BusyError, TooLargeError, parse_json_body
 from trialscout.api.patient_input import PATIENT_BODY_SCHEMA, facts_from_body, patient_key
 from trialscout.api.studies import nct_id_or_400
 from trialscout.errors import QueryError, TrialscoutError
-from trialscout.screening import TrialSelection, match_row, select_trials
+from trialscout.model.patient import PatientFacts
+from trialscout.screening import TrialSelection, screen_small
 from trialscout.search import build_filters
 
 router = APIRouter()
@@ -120,22 +121,14 @@ async def screen(request: Request, key: ApiKey = None) -> dict[str, Any]:
 
 
 def _screen(request: Request, req: ScreenRequest, ids: list[str], filters: Any) -> dict[str, Any]:
-    ts, limit = app_of(request), settings_of(request).max_trials
-    if not ids and not req.query and filters.is_empty():
-        raise QueryError("choose the trials: name them in trials, or select them with query and status",
-                         where="trials")
-    selected = select_trials(ts.store, TrialSelection(query=req.query, filters=filters, nct_ids=tuple(ids)))
-    if len(selected) > limit:
-        raise QueryError(f"the selection has {len(selected)} trials; at most {limit} per request: narrow it",
-                         where="query")
-    rows: list[dict[str, Any]] = []
+    cohort: list[tuple[str, PatientFacts]] = []
     bad: list[dict[str, str]] = []
     for i, item in enumerate(req.patients):
         name = patient_key(item, i)
         try:
-            facts = facts_from_body(item, where=f"patients[{i}]")
+            cohort.append((name, facts_from_body(item, where=f"patients[{i}]")))
         except TrialscoutError as exc:
             bad.append({"patient": name, "why": exc.why})
-            continue
-        rows += [match_row(name, m) for m in ts.match(facts, nct_ids=selected, top=0)]
-    return {"trials": len(selected), "patients": len(req.patients), "rows": rows, "bad": bad}
+    selection = TrialSelection(query=req.query, filters=filters, nct_ids=tuple(ids))
+    trials, rows = screen_small(app_of(request), cohort, selection, max_trials=settings_of(request).max_trials)
+    return {"trials": len(trials), "patients": len(req.patients), "rows": rows, "bad": bad}
