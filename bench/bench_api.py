@@ -1,4 +1,5 @@
-"""REST API throughput and latency: requests/s and p50/p95 for `GET /api/v2/studies` and `POST /api/match`.
+"""REST API and web page throughput and latency: requests/s and p50/p95 for `GET /api/v2/studies`,
+`POST /api/match`, and the web pages `GET /search` (with facets), `GET /studies/{nctId}` and `POST /match`.
 
 A real `trialscout serve` process on a free loopback port is loaded by a bounded loop of httpx requests from a
 few client threads (no system load generator needed). The baseline measured in the same run is the same work
@@ -134,9 +135,28 @@ def bench(db: Path, args: argparse.Namespace) -> None:
         lat, wall = load(args.matches, args.threads,
                          lambda c, i: c.post(f"{base}/api/match", json=bodies[i % len(bodies)], params={"top": 10}))
         report("POST /api/match (top 10)", lat, wall)
+        web_pages(base, params, bodies, args)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def web_pages(base: str, params: list[dict[str, Any]], bodies: list[dict[str, Any]],
+              args: argparse.Namespace) -> None:
+    """The HTML pages a person uses: search with facet counts, a trial page (criteria, related), a match."""
+    words = [p["query.cond"] for p in params]
+    ids = [s["protocolSection"]["identificationModule"]["nctId"] for s in httpx.get(
+        f"{base}/api/v2/studies", params={"pageSize": 50, "fields": "NCTId"}).json()["studies"]]
+    same_site = {"origin": base, "sec-fetch-site": "same-origin"}
+    notes = [b["note"] for b in bodies if "note" in b]
+    lat, wall = load(args.searches // 2, args.threads,
+                     lambda c, i: c.get(f"{base}/search", params={"q": words[i % len(words)]}))
+    report("GET /search (page, facets)", lat, wall)
+    lat, wall = load(args.searches // 2, args.threads, lambda c, i: c.get(f"{base}/studies/{ids[i % len(ids)]}"))
+    report("GET /studies/{nctId} (page)", lat, wall)
+    lat, wall = load(args.matches, args.threads, lambda c, i: c.post(
+        f"{base}/match", data={"note": notes[i % len(notes)], "top": "10"}, headers=same_site))
+    report("POST /match (page, top 10)", lat, wall)
 
 
 def main() -> None:

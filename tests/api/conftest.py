@@ -14,11 +14,6 @@ __all__ = ["XSS_ID", "XSS_TITLE"]
 PATIENTS = FIXTURES / "patients"
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # starlette's TestClient announces a future move from httpx to httpx2; the client still works as is
-    config.addinivalue_line("filterwarnings", "ignore:Using `httpx` with `starlette.testclient`")
-
-
 def make_client(db: Path, **settings: object):  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 from pydantic import BaseModel
 
-from trialscout.model import Study
 from trialscout.search.expand import rules
 from trialscout.store import SqliteStore, StudyFilters
 from trialscout.store.text import fold
@@ -44,32 +44,44 @@ def _generic() -> frozenset[str]:
     return frozenset(rules()["related_generic"]["words"])
 
 
+@lru_cache(maxsize=200_000)
 def _norm(term: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", fold(term).lower())).strip()
 
 
-def _profile(study: Study) -> _Profile:
-    p = _Profile()
+def _at(doc: dict[str, Any], *path: str) -> Any:
+    for key in path:
+        doc = doc.get(key) if isinstance(doc, dict) else None
+    return doc
 
-    def add(bucket: set[str], terms: list[str]) -> None:
+
+def _profile(doc: dict[str, Any]) -> _Profile:
+    """What a trial is about, read from its stored v2 JSON (validating 200 candidates as Study objects would cost
+    more than the whole comparison)."""
+    p = _Profile()
+    ps = doc.get("protocolSection") or {}
+
+    def add(bucket: set[str], terms: list[Any]) -> None:
         for t in terms:
-            n = _norm(t)
+            n = _norm(t) if isinstance(t, str) else ""
             if n and n not in _generic():
                 bucket.add(n)
                 p.labels.setdefault(n, t)
 
-    add(p.conditions, study.conditions + study.condition_mesh_terms())
-    add(p.interventions, [iv.name for iv in study.interventions] + study.intervention_mesh_terms())
-    add(p.keywords, study.keywords)
-    design = [f"phase {ph.value.replace('EARLY_PHASE', 'early ').replace('PHASE', '')}" for ph in study.phases
-              if ph.value != "NA"]
-    if study.study_type:
-        design.append(study.study_type.value.lower())
-    info = study.protocolSection.designModule.designInfo if study.protocolSection.designModule else None
-    if info and info.primaryPurpose:
-        design.append(f"purpose {info.primaryPurpose.value.lower()}")
-    if info and info.allocation:
-        design.append(info.allocation.value.lower())
+    def mesh(module: str) -> list[Any]:
+        return [m.get("term") for m in _at(doc, "derivedSection", module, "meshes") or [] if isinstance(m, dict)]
+
+    add(p.conditions, [*(_at(ps, "conditionsModule", "conditions") or []), *mesh("conditionBrowseModule")])
+    add(p.interventions, [*(i.get("name") for i in _at(ps, "armsInterventionsModule", "interventions") or []
+                            if isinstance(i, dict)), *mesh("interventionBrowseModule")])
+    add(p.keywords, _at(ps, "conditionsModule", "keywords") or [])
+    design = [f"phase {ph.replace('EARLY_PHASE', 'early ').replace('PHASE', '')}"
+              for ph in _at(ps, "designModule", "phases") or [] if isinstance(ph, str) and ph != "NA"]
+    for value, prefix in ((_at(ps, "designModule", "studyType"), ""),
+                          (_at(ps, "designModule", "designInfo", "primaryPurpose"), "purpose "),
+                          (_at(ps, "designModule", "designInfo", "allocation"), "")):
+        if isinstance(value, str):
+            design.append(f"{prefix}{value.lower()}")
     p.design = set(design)
     p.labels.update({d: d for d in design})
     return p
@@ -85,19 +97,19 @@ def _overlap(a: set[str], b: set[str]) -> tuple[float, list[str]]:
 def related(store: SqliteStore, nct_id: str, *, limit: int = 10) -> list[Related]:
     """Most similar stored trials, best first, each with the conditions, interventions, keywords and design
     features it shares with `nct_id` (candidates from full text, ranked by weighted overlap)."""
-    study = store.get(nct_id)
-    me = _profile(study)
+    doc = store.get_json(nct_id)
+    me, own_id = _profile(doc), _at(doc, "protocolSection", "identificationModule", "nctId")
     words = " ".join(me.labels[t] for t in sorted(me.conditions | me.interventions | me.keywords))
-    words = words or (study.brief_title or "")
+    words = words or (_at(doc, "protocolSection", "identificationModule", "briefTitle") or "")
     from trialscout.search import fts_expression
 
     page = store.search(fts_expression(words, mode="any"), StudyFilters(), limit=CANDIDATES, count_total=False)
     best_text = max((h.score for h in page.hits), default=0.0) or 1.0
     out: list[Related] = []
     for hit in page.hits:
-        if hit.nct_id == study.nct_id:
+        if hit.nct_id == own_id:
             continue
-        other = _profile(store.get(hit.nct_id))
+        other = _profile(store.get_json(hit.nct_id))
         score, shared = hit.score / best_text * WEIGHTS["text"], {}
         for name in ("conditions", "interventions", "keywords", "design"):
             sim, common = _overlap(getattr(me, name), getattr(other, name))
