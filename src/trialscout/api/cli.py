@@ -42,6 +42,6 @@ def serve_command(
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"trialscout API on http://{shown}:{port}/api/v2/studies  (OpenAPI: /openapi.json; Ctrl+C stops)",
-              markup=False)
+    err.print(f"trialscout on http://{shown}:{port}/  (web pages; REST API: /api/v2/studies, OpenAPI: "
+              "/openapi.json; Ctrl+C stops)", markup=False)
     uvicorn.run(app, **uvicorn_options(settings))  # type: ignore[arg-type]
