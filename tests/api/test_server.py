@@ -51,7 +51,7 @@ def test_serve_answers_over_http_and_logs_no_patient_data(served_db: Path) -> No
     finally:
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)
-    assert f"http://127.0.0.1:{port}/api/v2/studies" in err
+    assert f"http://127.0.0.1:{port}/ " in err and "/api/v2/studies" in err
     assert '"POST /api/match HTTP/1.1" 200' in err + out  # the access log: method, path, status
     assert MARKER not in err + out
 

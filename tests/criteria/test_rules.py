@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trialscout.criteria import rules
-from trialscout.criteria.extract import find_all
+from trialscout.criteria.extract import find_all, no_requirement
 from trialscout.criteria.split import heading_type, split_spans
 from trialscout.criteria.units import convert, to_ucum
 from trialscout.vocab import _data as vocab_data
@@ -116,3 +116,15 @@ def test_context_absent_examples(text: str, ctype: str, kind: str) -> None:
 def test_every_rule_file_loads() -> None:
     for name in rules.RULE_FILES:
         assert rules.load(name)
+
+
+@pytest.mark.parametrize(("text", "part"), rules.load("patterns.json")["no_requirement"]["examples"])
+def test_no_requirement_examples(text: str, part: str) -> None:
+    assert [text[s:e] for s, e in no_requirement(text)] == [part]
+    assert not [f for f in find_all(text) if f["span"][0] >= text.index(part)]
+
+
+@pytest.mark.parametrize(("text", "kept", "dropped"), rules.load("patterns.json")["lab_condition"]["examples"])
+def test_lab_condition_examples(text: str, kept: str, dropped: str) -> None:
+    labs = {f["analyte"]: f for f in find_all(text) if f["kind"] == "lab"}
+    assert labs[kept].get("hypothetical") and dropped not in labs, labs

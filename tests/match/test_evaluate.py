@@ -279,3 +279,10 @@ def test_comma_list_ending_in_or_is_a_choice() -> None:
           unit="10*9/L"),
         c("lab", "hemoglobin at least 9 g/dL", lab_text, analyte="hemoglobin", op=">=", value=9.0, unit="g/dL")])
     assert evaluate([labs], lab_text, patient(), TODAY)[1][0].verdict == "fail"      # platelets 85: a comma is "and"
+
+
+def test_therapy_response_examples() -> None:
+    from trialscout.match.vocab import _rules, response_contradicts
+
+    for wanted, recorded, expected in _rules()["therapy_response"]["examples"]:
+        assert response_contradicts(wanted, recorded) is (expected is False), (wanted, recorded)

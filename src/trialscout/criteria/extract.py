@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
 
-from trialscout.criteria import context, extract_dict, extract_numeric, vocab
+from trialscout.criteria import context, extract_dict, extract_numeric, rules, vocab
 from trialscout.criteria.text import normalize
 from trialscout.model.criteria import Constraint
 
@@ -14,6 +16,18 @@ MAX_CHARS = 4000
 """Extraction reads at most this much of one criterion (keeps time per record bounded)."""
 
 _MODIFIABLE = {"condition", "comorbidity", "prior_therapy", "pregnancy", "biomarker", "other", "consent_or_compliance"}
+
+
+@cache
+def _no_requirement_re() -> re.Pattern[str]:
+    phrases = rules.load("patterns.json")["no_requirement"]["phrases"]
+    alt = "|".join(r"\s+".join(re.escape(w) for w in p.split()) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"\b[A-Z][\w/-]*(?:\s+[a-z][\w/-]*){{0,3}}\s*:\s*(?i:{alt})\b")
+
+
+def no_requirement(text: str) -> list[tuple[int, int]]:
+    """Spans of PDQ labels that require nothing ('Biologic therapy: Not specified'): no constraint there."""
+    return [(m.start(), m.end()) for m in _no_requirement_re().finditer(text)]
 
 
 def find_all(text: str, ctype: str = "inclusion", section: str | None = None) -> list[dict[str, Any]]:
@@ -26,7 +40,7 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_numeric.life_expectancy(text, ctype, section)
     lab_found, conditional = extract_numeric.labs(text, ctype, mentions)
     found += lab_found
-    skip = conditional + [f["span"] for f in lab_found]
+    skip = conditional + [f["span"] for f in lab_found] + no_requirement(text)
     found += extract_dict.conditions(text, ctype, mentions, skip)
     found += extract_dict.biomarkers(text, mentions, skip)
     found += extract_dict.therapies(text, mentions, skip)
@@ -41,7 +55,7 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
 def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],
                    found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Set negated/hypothetical/historical flags; drop what is only context or carved out ('except', 'due to',
-    'is allowed' without a negation)."""
+    'is allowed' without a negation, the disease a negated therapy is for)."""
     if not any(f["kind"] in _MODIFIABLE for f in found):
         return found
     scopes = context.scopes(text, [(m.start, m.end) for m in mentions], ctype)
@@ -49,7 +63,8 @@ def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],
     for f in found:
         if f["kind"] in _MODIFIABLE:
             flags = context.flags_for(f["kind"], f["span"][0], f["span"][1], scopes)
-            drop = flags.pop("drop", False) or (flags.pop("permitted", False) and not flags.get("negated"))
+            drop = flags.pop("drop", False) or (flags.pop("permitted", False) and not flags.get("negated")) \
+                or (flags.pop("drop_if_negated", False) and flags.get("negated", False))
             if drop:
                 continue
             f.update(flags)

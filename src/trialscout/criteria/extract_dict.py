@@ -18,8 +18,10 @@ from trialscout.criteria.extract_concepts import (
     windows,
 )
 from trialscout.criteria.numeric import NUM, comp_re, op_of, parse_num
-from trialscout.criteria.vocab import Mention
+from trialscout.criteria.vocab import Mention, site_specific
+from trialscout.criteria.vocab import find as find_mentions
 from trialscout.vocab import comorbidities as comorbidity_vocab
+from trialscout.vocab import is_within
 
 Found = dict[str, Any]
 
@@ -69,21 +71,32 @@ def sex(text: str, section: str | None) -> list[Found]:
 def conditions(text: str, ctype: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
     out: list[Found] = []
     stage_list, _ = stages(text)
-    settings = [m for m in mentions if m.has("condition_setting")]
+    settings = [m for m in mentions if m.has("condition_setting") and not _modifies_comorbidity(m, mentions, text)]
     setting_names = list(dict.fromkeys(m.get("condition_setting").canon for m in settings  # type: ignore[union-attr]
                                        if m.get("condition_setting").canon != "measurable"))  # type: ignore[union-attr]
     measurable = any(m.get("condition_setting").canon == "measurable" for m in settings)  # type: ignore[union-attr]
     diseases = [m for m in mentions if m.has("oncotree") and not _inside(m, skip)]
     for m in diseases:
         e = m.get("oncotree")
-        f: Found = {"kind": "condition", "span": (m.start, m.end), "name": text[m.start:m.end], "code": e.canon}
+        out.extend(_elided(text, m, stage_list, setting_names, measurable))
+        second = _second_primary(text, m.start, e.canon)
+        if second is not None:
+            out.append({"kind": "comorbidity", "span": (second, m.end), "name": "second_malignancy"})
+            continue
+        code, end = e.canon, m.end
+        refined = site_specific(text, m.start, m.end)
+        if refined:
+            code, end = refined
+        f: Found = {"kind": "condition", "span": (m.start, end), "name": text[m.start:end], "code": code}
         _attach(f, stage_list, setting_names, measurable)
         out.append(f)
     if not diseases:
         strong = [s for s in setting_names if s in _STRONG_SETTINGS]
         if stage_list or strong or measurable:
-            first = min([m.start for m in settings] + [_stage_pos(text)])
-            f = {"kind": "condition", "span": (first, len(text))}
+            _, stage_spans = stages(text)
+            first = min([m.start for m in settings] + [s for s, _ in stage_spans] + [len(text)])
+            last = max([m.end for m in settings] + [e for _, e in stage_spans] + [first])
+            f = {"kind": "condition", "span": (first, last)}
             _attach(f, stage_list, strong if not stage_list else setting_names, measurable)
             out.append(f)
     for m in mentions:
@@ -97,9 +110,52 @@ def conditions(text: str, ctype: str, mentions: list[Mention], skip: list[tuple[
     return out
 
 
-def _stage_pos(text: str) -> int:
-    _, spans = stages(text)
-    return spans[0][0] if spans else len(text)
+_ADJACENT = re.compile(r"[\s-]{0,3}")
+
+
+def _modifies_comorbidity(m: Mention, mentions: list[Mention], text: str) -> bool:
+    """'recurrent asthma', 'disseminated urticaria': a setting word right before a comorbidity describes that
+    condition, not the cancer."""
+    nxt = next((o for o in mentions if o.start >= m.end), None)
+    return bool(nxt and nxt.has("comorbidity") and not nxt.has("oncotree")
+                and _ADJACENT.fullmatch(text[m.end:nxt.start]))
+
+
+_COORDINATED = re.compile(r"(?P<word>[A-Za-z][\w-]*)\s*(?:,\s*(?:and|or)?|\bor\b|\band\b|/)\s*$", re.IGNORECASE)
+
+
+def _elided(text: str, m: Mention, stage_list: list[str], settings: list[str], measurable: bool) -> list[Found]:
+    """Cancers whose head noun is shared with the next one ('breast or endometrial carcinoma' names breast
+    carcinoma too): each coordinated word before the cancer, with the cancer's last word, when that is a cancer."""
+    words = text[m.start:m.end].split()
+    if len(words) < 2:
+        return []
+    out: list[Found] = []
+    pos = m.start
+    while (w := _COORDINATED.search(text, max(0, pos - 40), pos)) is not None:
+        hit = next((x for x in find_mentions(f"{w.group('word')} {words[-1]}") if x.has("oncotree")), None)
+        if hit is None or hit.start != 0 or hit.end != len(w.group("word")) + 1 + len(words[-1]):
+            break
+        f: Found = {"kind": "condition", "span": (w.start("word"), w.end("word")), "name": w.group("word"),
+                    "code": hit.get("oncotree").canon}  # type: ignore[union-attr]
+        _attach(f, stage_list, settings, measurable)
+        out.insert(0, f)
+        pos = w.start("word")
+    return out
+
+
+_LAST_WORD = re.compile(r"([A-Za-z]+)[\s-]+$")
+
+
+def _second_primary(text: str, start: int, code: str) -> int | None:
+    """Where a qualifier making the cancer at `start` a second primary begins ('bilateral breast cancer'), or None."""
+    m = _LAST_WORD.search(text, max(0, start - 20), start)
+    if not m:
+        return None
+    within = rules.load("concepts.json")["_second_primary"]["qualifiers"].get(m.group(1).lower())
+    if within is None or (within and not any(is_within(code, w) for w in within)):
+        return None
+    return m.start()
 
 
 def _attach(f: Found, stage_list: list[str], settings: list[str], measurable: bool) -> None:

@@ -137,12 +137,23 @@ def performance(text: str, ctype: str, section: str | None) -> list[Found]:
         if f:
             out.append(f)
     if not out and section and section.lower().startswith("performance"):
+        text = _before_next_label(text)
         m = re.search(rf"(?P<scale>)(?:(?P<comp>{comp_re()})\s*)?(?P<n1>\d{{1,3}})\s*%?"
                       r"(?P<rest>(?:\s*(?:-|to|,|or|and)\s*\d{1,3}\s*%?)*)", text, re.IGNORECASE)
         f = _ps_from(m, text, ctype, _scale_in(text)) if m else None
         if f:
             out.append(f)
     return out
+
+
+_NEXT_LABEL = re.compile(r"\b[A-Z][a-z]+(?:\s+[a-z]+){0,2}\s*:")
+
+
+def _before_next_label(text: str) -> str:
+    """The words of a section before another PDQ label starts ('Not specified Life expectancy: More than 2 months'
+    says nothing about performance status)."""
+    m = _NEXT_LABEL.search(text)
+    return text[:m.start()] if m else text
 
 
 def _scale_in(text: str) -> str | None:
@@ -300,6 +311,29 @@ def labs(text: str, ctype: str, mentions: list[Mention]) -> tuple[list[Found], l
                 f = _lab(name, v, ctype, gs, cond[0] if cond else None)
                 if f:
                     out.append(f)
+    return _lab_conditions(text, out, used)
+
+
+@cache
+def _lab_condition_re() -> re.Pattern[str]:
+    cues = rules.load("patterns.json")["lab_condition"]["cues"]
+    alt = "|".join(r"\s+".join(re.escape(w) for w in c.split()) for c in sorted(cues, key=len, reverse=True))
+    return re.compile(rf"[\s,(]*(?:only\s+)?(?:{alt})\s*", re.IGNORECASE)
+
+
+def _lab_conditions(text: str, found: list[Found],
+                    used: list[tuple[int, int]]) -> tuple[list[Found], list[tuple[int, int]]]:
+    """A lab limit followed by 'if' and another lab limit ('SGOT > 1.5 x ULN if alkaline phosphatase > 2.5 x ULN'):
+    the second is only the condition (dropped, its span no requirement), the first holds only then (hypothetical)."""
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if prev and prev["span"][1] <= f["span"][0] and _lab_condition_re().fullmatch(
+                text, prev["span"][1], f["span"][0]):
+            prev["hypothetical"] = True
+            used = used + [f["span"]]
+            continue
+        out.append(f)
     return out, used
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from trialscout.criteria import rules
 from trialscout.criteria.text import phrase_key, tokens
@@ -117,3 +118,38 @@ def find(text: str) -> list[Mention]:
         else:
             out.append(hit)
     return out
+
+
+_OF_SITE = re.compile(r"\s+of\s+(?:the\s+)?(?P<site>[A-Za-z][\w-]*(?:\s+[A-Za-z][\w-]*){0,2})")
+
+
+def site_specific(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """A cancer named as 'histology of the site' ('adenocarcinoma of the prostate', 'adenocarcinoma of the sigmoid
+    colon') coded as 'site histology' would be ('PRAD', 'COAD'), with where the site ends; None when that names
+    no cancer. Site words are tried longest first, each run of them ending at the last word."""
+    m = _OF_SITE.match(text, end)
+    if not m:
+        return None
+    words = [(w.start(), w.end()) for w in re.finditer(r"\S+", m.group("site"))]
+    base = m.start("site")
+    for k in range(len(words), 0, -1):
+        site = m.group("site")[:words[k - 1][1]]
+        for i in range(k):
+            phrase = f"{site[words[i][0]:]} {text[start:end]}"
+            hit = next((x for x in find(phrase) if x.start == 0 and x.end == len(phrase)), None)
+            code = hit.get("oncotree") if hit else None
+            if code:
+                return code.canon, base + words[k - 1][1]
+    return None
+
+
+@lru_cache(maxsize=4096)
+def cancer_codes(name: str) -> tuple[str, str] | None:
+    """The OncoTree code of a cancer's name as its first cancer phrase gives it, and made site-specific when the
+    name says 'histology of the site' (the same code when it does not)."""
+    m = next((x for x in find(name) if x.has("oncotree")), None)
+    if m is None:
+        return None
+    plain = m.get("oncotree").canon  # type: ignore[union-attr]
+    refined = site_specific(name, m.start, m.end)
+    return plain, refined[0] if refined else plain

@@ -16,6 +16,8 @@ _COMMA_ONLY = re.compile(r"^[^.;:()\n]*,[^.;:()]*$")
 """A comma list's separator: a comma, perhaps with words of the next item, not across a sentence or a bracket."""
 _SENTENCE_END = re.compile(r"[.;:]\s|\n\s*\n|\n\s*[-*•]")
 _OR_TAIL = re.compile(r"^(?:(?!\band\b)[^()])*,?\s*\bor\b", re.IGNORECASE)
+_EXAMPLES_OPEN = re.compile(r"\(\s*(?:including|includes|incl\.|e\.g\.?|such\s+as|i\.e\.?|for\s+example)",
+                            re.IGNORECASE)
 _LIST_KINDS = frozenset({"condition", "biomarker"})
 
 
@@ -24,15 +26,22 @@ def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding) -> 
 
     Inclusion: the statement must hold. Exclusion: it must not. A negated statement ("no brain
     metastases") flips it. A hypothetical one ("if of childbearing potential, ...") can pass but never fail:
-    whether its condition applies is not known.
+    whether its condition applies is not known. A washout ("at least 3 years since chemotherapy") is met by a
+    patient who never had the therapy, whichever the criterion's type.
     """
     if finding.holds is None:
         return "unknown"
+    if finding.absent and _washout(c):
+        return "pass"
     statement = not finding.holds if c.negated else finding.holds
     ok = statement if criterion_type == "inclusion" else not statement
     if c.hypothetical and not ok:
         return "unknown"
     return "pass" if ok else "fail"
+
+
+def _washout(c: Constraint) -> bool:
+    return c.kind == "prior_therapy" and c.window_op in (">=", ">") and not c.negated and c.lines is None
 
 
 def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: PatientFacts,
@@ -111,17 +120,47 @@ def _combine(criterion: Criterion, constraints: list[Constraint], evidence: list
 
 def _groups(criterion_type: str, constraints: list[Constraint], block: str) -> list[list[int]]:
     """Alternatives in an inclusion: same-kind constraints joined by 'or' ("glioblastoma or anaplastic astrocytoma"),
-    and lists of conditions or biomarkers joined by commas whose last item comes with 'or' ("AML, ALL, CML, or MDS")."""
+    lists of conditions or biomarkers joined by commas whose last item comes with 'or' ("AML, ALL, CML, or MDS"),
+    and a condition with the subtypes it lists in brackets ("sarcoma (including liposarcoma, leiomyosarcoma)")."""
+    regions = _example_regions(constraints, block)
     groups: list[list[int]] = []
     for i, c in enumerate(constraints):
-        if groups and criterion_type == "inclusion" and _joined(constraints[groups[-1][-1]], c, block):
+        prev = constraints[groups[-1][-1]] if groups else None
+        if prev and criterion_type == "inclusion" and (_joined(prev, c, block) or _subtype(prev, c, regions)):
             groups[-1].append(i)
         else:
             groups.append([i])
     out: list[list[int]] = []
     for g in groups:
-        out += [g] if _disjunctive(g, constraints, block) else [[i] for i in g]
+        listed = any(_inside(constraints[i], regions) for i in g)
+        out += [g] if listed or _disjunctive(g, constraints, block) else [[i] for i in g]
     return out
+
+
+def _example_regions(constraints: list[Constraint], block: str) -> list[tuple[int, int]]:
+    """Brackets that list examples or subtypes ('(including …)', '(e.g. …)') within the constraints' stretch."""
+    if len(constraints) < 2:
+        return []
+    lo, hi = min(c.span[0] for c in constraints), max(c.span[1] for c in constraints)
+    out = []
+    for m in _EXAMPLES_OPEN.finditer(block, lo, hi):
+        depth, end = 1, len(block)
+        for j in range(m.end(), min(len(block), hi + 2)):
+            depth += {"(": 1, ")": -1}.get(block[j], 0)
+            if depth == 0:
+                end = j
+                break
+        out.append((m.start(), end))
+    return out
+
+
+def _inside(c: Constraint, regions: list[tuple[int, int]]) -> bool:
+    return any(a <= c.span[0] < b for a, b in regions)
+
+
+def _subtype(prev: Constraint, c: Constraint, regions: list[tuple[int, int]]) -> bool:
+    """`c` is a condition listed in brackets right after (or with) the condition `prev`."""
+    return prev.kind == c.kind == "condition" and any(a <= c.span[0] < b and prev.span[0] < b for a, b in regions)
 
 
 def _between(a: Constraint, b: Constraint, block: str) -> str:

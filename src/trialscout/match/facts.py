@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from trialscout.criteria.vocab import cancer_codes
 from trialscout.match.vocab import (
     biomarker_polarity,
     checkable_settings,
@@ -17,6 +18,7 @@ from trialscout.match.vocab import (
     karnofsky_range_from_ecog,
     narrowing_qualifiers,
     reference_limit,
+    response_contradicts,
     same_biomarker,
     setting_holds,
     stage_matches,
@@ -33,6 +35,8 @@ class Finding:
     reason: str
     fact: str | None = None
     source: dict[str, Any] | None = None
+    absent: bool = False
+    """The record says the fact is absent (or lists such facts completely and it is not among them)."""
 
 
 def _src(p: Provenance | None) -> dict[str, Any] | None:
@@ -208,9 +212,9 @@ def _absent(facts: PatientFacts, key: str, kind: str, what: str) -> Finding:
     """A fact not found: False when the record says it is absent or lists such facts completely; else unknown."""
     for n in facts.negated:
         if key and (n.key == key or key.replace("_", " ") in n.name.lower()):
-            return Finding(False, f"the record says no {n.name}", f"no {n.name}", _src(n.provenance))
+            return Finding(False, f"the record says no {n.name}", f"no {n.name}", _src(n.provenance), absent=True)
     if structured(facts):
-        return Finding(False, f"{what} (structured record taken as complete)")
+        return Finding(False, f"{what} (structured record taken as complete)", absent=True)
     return Finding(None, what)
 
 
@@ -233,19 +237,25 @@ def check_condition(c: Constraint, facts: PatientFacts, today: dt.date) -> Findi
     return _all(parts)
 
 
+def _patient_code(d: Any) -> str:
+    """The diagnosis's code, site-specific when the record's code is only the histology of a name written
+    'histology of the site' ('adenocarcinoma of the sigmoid colon' coded ADNOS is a colon adenocarcinoma)."""
+    codes = cancer_codes(d.name)
+    return codes[1] if codes and codes[0] == d.oncotree_code else d.oncotree_code
+
+
 def _diagnosis_code(code: str, facts: PatientFacts) -> Finding:
-    coded = [d for d in facts.diagnoses if d.oncotree_code]
-    for d in coded:
-        if is_within(d.oncotree_code or "", code):
-            return Finding(True, f"diagnosis {d.name} ({d.oncotree_code}) is within {code}", d.name,
-                           _src(d.provenance))
-    for d in coded:
-        if is_within(code, d.oncotree_code or ""):
-            return Finding(None, f"diagnosis {d.name} ({d.oncotree_code}) is broader than {code}: subtype unknown",
+    coded = [(d, _patient_code(d)) for d in facts.diagnoses if d.oncotree_code]
+    for d, have in coded:
+        if is_within(have, code):
+            return Finding(True, f"diagnosis {d.name} ({have}) is within {code}", d.name, _src(d.provenance))
+    for d, have in coded:
+        if is_within(code, have):
+            return Finding(None, f"diagnosis {d.name} ({have}) is broader than {code}: subtype unknown",
                            d.name, _src(d.provenance))
     if coded:
-        d = coded[0]
-        return Finding(False, f"diagnosis {d.name} ({d.oncotree_code}) is not {code}", d.name, _src(d.provenance))
+        d, have = coded[0]
+        return Finding(False, f"diagnosis {d.name} ({have}) is not {code}", d.name, _src(d.provenance))
     return Finding(None, f"diagnosis {facts.diagnoses[0].name} could not be coded to compare with {code}")
 
 
@@ -311,6 +321,10 @@ def _absent_unknown(facts: PatientFacts, name: str) -> Finding:
 
 def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     matches = [t for t in facts.prior_therapies if therapy_matches(c, t) is True]
+    if matches and all(response_contradicts(c.response, t.response) for t in matches):
+        t = matches[0]
+        return Finding(False, f"had {t.agent or t.modality} with response {t.response}; criterion: "
+                              f"{(c.response or '').replace('_', ' ')}", t.agent or t.modality, _src(t.provenance))
     label = c.agent or c.agent_class or c.modality or "therapy"
     if c.lines is not None:
         lines = max([t.line or 0 for t in facts.prior_therapies] + [0]) or None

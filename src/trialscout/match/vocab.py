@@ -23,6 +23,14 @@ def reference_limit(analyte: str, which: str) -> float | None:
     return analytes.reference_limit(analyte, which)
 
 
+def response_contradicts(wanted: str | None, recorded: str | None) -> bool:
+    """Whether a therapy's recorded response rules out the criterion's ('progressed' vs a recorded PR)."""
+    rule = _rules()["therapy_response"].get(wanted or "")
+    if not rule or not recorded:
+        return False
+    return " ".join(recorded.lower().split()) in {w.lower() for w in rule["contradicted_by"]}
+
+
 def ecog_from_karnofsky(score: int) -> int:
     for low, ecog in _rules()["karnofsky_to_ecog"]["bands"]:
         if score >= low:
