@@ -48,6 +48,26 @@ def test_parent_type_brings_its_subtypes() -> None:
     assert "breast" not in alternatives("breast cancer")  # broader words are not alternatives
 
 
+def test_a_subtype_never_brings_its_siblings_or_parent() -> None:
+    marginal = alternatives("marginal zone lymphoma")
+    assert "splenic marginal zone lymphoma" in marginal  # its own subtype
+    assert not {"burkitt lymphoma", "follicular lymphoma", "mantle cell lymphoma"} & marginal
+    assert "follicular thyroid cancer" not in alternatives("papillary thyroid cancer")
+    assert "non small cell lung cancer" not in alternatives("lung adenocarcinoma")
+
+
+def test_expansion_is_the_same_in_every_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("from trialscout.search.expand import expanded_expression; "
+            "print(expanded_expression('breast cancer lymphoma leukemia', mode='all'))")
+    runs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(runs) == 1
+
+
 def test_drug_class_brings_its_members() -> None:
     members = alternatives("anthracycline")
     assert {"doxorubicin", "epirubicin"} <= members

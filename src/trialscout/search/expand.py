@@ -49,7 +49,7 @@ def lexicon() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
         for phrase in group:
             concepts.setdefault(phrase, set()).update(group)
 
-    _oncotree_concepts(link)
+    _oncotree_concepts(link, concepts)
     for term in load("do_cancer.json")["terms"].values():
         link([term["name"], *term["synonyms"]])
     for phrase, alternatives in rules()["phrases"].items():
@@ -57,10 +57,14 @@ def lexicon() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
     _drug_class_concepts(concepts)
     _mesh_neoplasm_headings(concepts)
     generic = {(w,) for w in rules()["generic"]}
-    return {p: tuple(sorted(alts, key=len)[:MAX_ALTERNATIVES]) for p, alts in concepts.items() if p not in generic}
+    # shortest first, ties alphabetical: the same expansion in every process
+    return {p: tuple(sorted(alts, key=lambda a: (len(a), a))[:MAX_ALTERNATIVES]) for p, alts in concepts.items()
+            if p not in generic}
 
 
-def _oncotree_concepts(link) -> None:  # noqa: ANN001 - the closure above
+def _oncotree_concepts(link, concepts: dict[tuple[str, ...], set[tuple[str, ...]]]) -> None:  # noqa: ANN001
+    """A type's names are synonyms of each other; a type also finds its subtypes, but a subtype does not find its
+    parent or its siblings ("marginal zone lymphoma" must not search "Burkitt lymphoma")."""
     phrases = load("oncotree_phrases.json")["names"]
     by_code: dict[str, list[str]] = {}
     for phrase, code in phrases.items():
@@ -75,13 +79,17 @@ def _oncotree_concepts(link) -> None:  # noqa: ANN001 - the closure above
         if node is None:
             link(names)
             continue
-        subtypes = [tree[c].name for c in children.get(code, []) if c in tree]  # a parent finds its subtypes
+        subtypes = [tree[c].name for c in children.get(code, []) if c in tree]
         if node.parent is None:
             # a tissue ("Breast", "Skin") is an organ, not a tumour type: only its children that name the organ
             organ = set(words_of(node.name))
-            link([*names, *(n for n in subtypes if organ & set(words_of(n)))])
-            continue
-        link([*names, node.name, *subtypes])
+            subtypes = [n for n in subtypes if organ & set(words_of(n))]
+        else:
+            names = [*names, node.name]
+        link(names)
+        narrower = {words_of(n) for n in subtypes if words_of(n)}
+        for phrase in {words_of(n) for n in names if words_of(n)}:
+            concepts[phrase].update(narrower)
 
 
 def _mesh_neoplasm_headings(concepts: dict[tuple[str, ...], set[tuple[str, ...]]]) -> None:
