@@ -66,3 +66,24 @@ def test_newer_copy_from_another_source_wins(tmp_path: Path, v2_json_dir: Path) 
         assert ingest(store, [tmp_path / "new.json"]).inserted == 1
         assert ingest(store, [tmp_path / "old.json"]).unchanged == 1
         assert store.get("NCT03418623").brief_title == data["protocolSection"]["identificationModule"]["briefTitle"]
+
+
+def test_criteria_stored_by_another_engine_are_parsed_again_and_replaced_on_reingest(tmp_path: Path) -> None:
+    from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, derive_criteria, engine_version
+
+    db = tmp_path / "engine.db"
+    with SqliteStore(db) as store:
+        ingest(store, [BUNDLED_SAMPLE], derive=derive_criteria)
+        nct = store.nct_ids()[0]
+        study_id = store.conn.execute("SELECT id FROM studies WHERE nct_id = ?", (nct,)).fetchone()[0]
+        with store.transaction():  # as an older engine would have left it
+            store.put_derived(study_id, CRITERIA, [])
+            store.put_derived(study_id, CRITERIA_ENGINE, "older-engine")
+    with Trialscout(db) as ts:
+        fresh = ts.criteria(nct)
+        assert fresh, "stale stored criteria were used instead of parsing the record again"
+    with SqliteStore(db) as store:
+        report = ingest(store, [BUNDLED_SAMPLE], derive=derive_criteria)
+        assert report.unchanged == report.read and report.inserted == report.updated == 0
+        assert store.get_derived(nct, CRITERIA_ENGINE) == engine_version()
+        assert len(store.get_derived(nct, CRITERIA)) == len(fresh)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +29,38 @@ FEEDBACK_FUSION = 0.5
 expansion sharpens the top, the plain search keeps recall)."""
 CRITERIA = "criteria"
 """The derived-document kind under which structured criteria are stored at ingest."""
+CRITERIA_ENGINE = "criteria_engine"
+"""...and the fingerprint of the engine that parsed them."""
+
+
+@cache
+def engine_version() -> str:
+    """A fingerprint of the criteria engine: its code, rules and vocabularies. Criteria stored by another version
+    are parsed again when read, and replaced at the next ingest."""
+    digest = hashlib.sha256()
+    for package in ("trialscout.criteria", "trialscout.vocab"):
+        root = resources.files(package)
+        files = sorted((p for p in Path(str(root)).rglob("*") if p.suffix in (".py", ".json") and p.is_file()),
+                       key=lambda p: p.relative_to(str(root)).as_posix())
+        for path in files:
+            digest.update(path.relative_to(str(root)).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def derive_criteria(study: Study) -> dict[str, Any]:
     """What ingest stores beside each study: its structured criteria (so matching never re-parses)."""
     from trialscout.criteria import parse_criteria
 
-    return {CRITERIA: [c.model_dump(mode="json") for c in parse_criteria(study.eligibility_text or "")]}
+    return {CRITERIA: [c.model_dump(mode="json") for c in parse_criteria(study.eligibility_text or "")],
+            CRITERIA_ENGINE: engine_version()}
+
+
+def stored_criteria(store: SqliteStore, nct_id: str) -> list[dict[str, Any]] | None:
+    """The criteria stored at ingest, if this engine parsed them; None means: parse them now."""
+    if store.get_derived(nct_id, CRITERIA_ENGINE) != engine_version():
+        return None
+    found: list[dict[str, Any]] | None = store.get_derived(nct_id, CRITERIA)
+    return found
 
 
 class Trialscout:
@@ -58,12 +86,12 @@ class Trialscout:
 
     def criteria(self, nct_id: str) -> list[Criterion]:
         study = self.study(nct_id)
-        return criteria_for(study, self.store.get_derived(study.nct_id, CRITERIA))
+        return criteria_for(study, stored_criteria(self.store, study.nct_id))
 
     def match_one(self, facts: PatientFacts, nct_id: str, *, relevance: float = 0.0,
                   today: dt.date | None = None) -> TrialMatch:
         study = self.study(nct_id)
-        crits = criteria_for(study, self.store.get_derived(study.nct_id, CRITERIA))
+        crits = criteria_for(study, stored_criteria(self.store, study.nct_id))
         return match_study(study, facts, criteria=crits, relevance=relevance, today=today)
 
     def match(self, facts: PatientFacts, *, nct_ids: list[str] | None = None, top: int = 10,

@@ -26,7 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from trialscout.app import CRITERIA, Trialscout
+from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, engine_version, stored_criteria
 from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match import criteria_for, match_study
 from trialscout.model import Study
@@ -126,17 +126,20 @@ class TrialSource:
 
 def _records(store: SqliteStore, nct_ids: Iterable[str]) -> Iterator[tuple[dict[str, Any], Any]]:
     for nct_id in nct_ids:
-        yield store.get_json(nct_id), store.get_derived(nct_id, CRITERIA)
+        yield store.get_json(nct_id), stored_criteria(store, nct_id)
 
 
 def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
     """A TrialSource whose fingerprint changes when the selection, a trial or its stored criteria change."""
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(engine_version().encode())
     for nct_id in nct_ids:
         row = store.conn.execute(
-            "SELECT s.content_hash, d.json FROM studies s LEFT JOIN derived d ON d.study_id = s.id AND d.kind = ? "
-            "WHERE s.nct_id = ?", (CRITERIA, nct_id)).fetchone()
-        digest.update(f"{nct_id}\0{row[0] if row else ''}\0{row[1] if row else ''}\n".encode())
+            "SELECT s.content_hash, d.json, e.json FROM studies s "
+            "LEFT JOIN derived d ON d.study_id = s.id AND d.kind = ? "
+            "LEFT JOIN derived e ON e.study_id = s.id AND e.kind = ? WHERE s.nct_id = ?",
+            (CRITERIA, CRITERIA_ENGINE, nct_id)).fetchone()
+        parts = row if row else ("", "", "")
+        digest.update(f"{nct_id}\0{parts[0]}\0{parts[1]}\0{parts[2]}\n".encode())
     return TrialSource(db=str(store.path), nct_ids=tuple(nct_ids), fingerprint=digest.hexdigest()[:32])
 
 

@@ -146,6 +146,7 @@ class SqliteStore:
             outcome = INSERTED
         elif old["content_hash"] == rows.columns["content_hash"] or not _is_newer(rows.columns["last_update"],
                                                                                   old["last_update"]):
+            self._refresh_derived(old["id"], derived or {})
             return UNCHANGED
         else:
             study_id = old["id"]
@@ -181,8 +182,17 @@ class SqliteStore:
                   f"VALUES (?{', ?' * len(FTS_COLUMNS)})", (study_id, *rows.fts))
 
     def put_derived(self, study_id: int, kind: str, doc: Any) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)",
-                          (study_id, kind, json.dumps(doc, ensure_ascii=False, separators=(",", ":"))))
+        self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (study_id, kind, _dump(doc)))
+
+    def _refresh_derived(self, study_id: int, derived: dict[str, Any]) -> None:
+        """An unchanged record keeps its row, but what is derived from it follows the code that derives it (a
+        newer criteria engine): rewrite only the documents that differ."""
+        for kind, doc in derived.items():
+            text = _dump(doc)
+            old = self.conn.execute("SELECT json FROM derived WHERE study_id = ? AND kind = ?",
+                                    (study_id, kind)).fetchone()
+            if old is None or old[0] != text:
+                self.conn.execute("INSERT OR REPLACE INTO derived VALUES (?, ?, ?)", (study_id, kind, text))
 
     # ---- reading -------------------------------------------------------------------------
     def get_json(self, nct_id: str) -> dict[str, Any]:
@@ -299,6 +309,10 @@ def _and(base: str, condition: str) -> str:
 
 def _distance_km(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float | None:
     return None if lat1 is None or lon1 is None else haversine_km(lat1, lon1, lat2, lon2)
+
+
+def _dump(doc: Any) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
 def _is_newer(incoming: str | None, stored: str | None) -> bool:
