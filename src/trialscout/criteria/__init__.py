@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trialscout.criteria.extract import extract
+from trialscout.criteria.groups import group_kind, inline_start
 from trialscout.criteria.split import split_criteria, split_spans
 from trialscout.criteria.text import normalize
 from trialscout.model.criteria import Constraint, Criterion
@@ -32,7 +33,16 @@ def parse_criteria(text: str) -> list[Criterion]:
             level=p.level,
             parent=p.parent,
         ))
+    _mark_groups(out)
     return out
+
+
+def _mark_groups(criteria: list[Criterion]) -> None:
+    """A lead-in with an alternatives cue is a group when it has sub-items or lists alternatives after its colon."""
+    parents = {c.parent for c in criteria if c.parent is not None}
+    for i, c in enumerate(criteria):
+        if i in parents or inline_start(c.text) is not None:
+            c.group = group_kind(c.text, c.type)
 
 
 def criteria_contract(text: str) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from trialscout.match.facts import CHECKS, Finding, check_condition
+from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.vocab import checkable_settings
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
@@ -45,10 +46,13 @@ def _washout(c: Constraint) -> bool:
 
 
 def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: PatientFacts,
-                       today: dt.date) -> CriterionResult:
+                       today: dt.date, ctype: str | None = None) -> CriterionResult:
+    """One criterion's verdict; `ctype` overrides its polarity (a sub-item of 'No history of any of the
+    following:' is read as an exclusion)."""
+    ctype = ctype or criterion.type
     usable = _applicable(criterion.constraints, facts, today)
-    evidence = [_evidence(c, criterion, block, facts, today) for c in usable]
-    verdict = _combine(criterion, usable, evidence, block)
+    evidence = [_evidence(c, ctype, criterion, block, facts, today) for c in usable]
+    verdict = _combine_inline(criterion, ctype, usable, evidence, block)
     computable = bool(usable)
     question = None
     if verdict == "unknown" and computable:
@@ -90,20 +94,43 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
     return any(key in (m.key or m.name.lower()) for m in facts.comorbidities)
 
 
-def _evidence(c: Constraint, criterion: Criterion, block: str, facts: PatientFacts, today: dt.date) -> Evidence:
+def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts: PatientFacts,
+              today: dt.date) -> Evidence:
     finding = CHECKS[c.kind](c, facts, today)
     start, end = c.span
     words = block[start:end] if 0 <= start < end <= len(block) else criterion.text
-    return Evidence(verdict=constraint_verdict(c, criterion.type, finding), reason=finding.reason,
+    return Evidence(verdict=constraint_verdict(c, ctype, finding), reason=finding.reason,
                     constraint=c.to_contract(), criterion_text=words, fact=finding.fact, source=finding.source)
 
 
-def _combine(criterion: Criterion, constraints: list[Constraint], evidence: list[Evidence], block: str) -> Verdict:
+def _combine_inline(criterion: Criterion, ctype: str, constraints: list[Constraint], evidence: list[Evidence],
+                    block: str) -> Verdict:
+    """An inclusion lead-in listing its alternatives after its colon ('defined by one of the following: A; B')
+    needs its words before the colon and one alternative; any other criterion needs all its constraints."""
+    units = inline_units(criterion, ctype, constraints, block)
+    if not units:
+        return _combine(ctype, constraints, evidence, block)
+    alternative = {i for unit in units for i in unit}
+    head = [i for i in range(len(constraints)) if i not in alternative]
+    verdicts = [_combine(ctype, [constraints[i] for i in head], [evidence[i] for i in head], block)] if head else []
+    choices = [_combine(ctype, [constraints[i] for i in u], [evidence[i] for i in u], block) for u in units]
+    # an empty unit (an alternative nothing was extracted from) is "unknown" by _combine
+    verdicts.append(any_of(choices))
+    if "pass" in choices:
+        met = units[choices.index("pass")]
+        words = " / ".join(evidence[i].criterion_text for i in met)
+        for i in met:
+            reason = f"alternative met ('{words}'): {evidence[i].reason}"
+            evidence[i] = evidence[i].model_copy(update={"reason": reason})
+    return all_of(verdicts)
+
+
+def _combine(ctype: str, constraints: list[Constraint], evidence: list[Evidence], block: str) -> Verdict:
     """All constraints must pass, except alternatives: same-kind constraints joined by 'or' in an inclusion
     criterion ("breast or ovarian cancer") need only one to pass."""
     if not evidence:
         return "unknown"
-    groups = _groups(criterion.type, constraints, block)
+    groups = _groups(ctype, constraints, block)
     verdicts = []
     for group in groups:
         members = [evidence[i].verdict for i in group]
@@ -186,7 +213,8 @@ def _disjunctive(group: list[int], constraints: list[Constraint], block: str) ->
 
 
 def trial_eligibility(results: list[CriterionResult]) -> Eligibility:
-    computable = [r for r in results if r.computable]
+    """From the criteria that stand for themselves: an alternative counts through its group's lead-in."""
+    computable = [r for r in results if r.computable and r.alternative_of is None]
     if any(r.verdict == "fail" for r in computable):
         return "ineligible"
     if computable and all(r.verdict == "pass" for r in computable):
@@ -198,12 +226,27 @@ _ORDER = {"fail": 0, "unknown": 1, "pass": 2}
 
 
 def ordered(results: list[CriterionResult]) -> list[CriterionResult]:
-    """Failing criteria first, then unknowns (the questions to ask), then passes, then non-computable ones."""
-    return sorted(results, key=lambda r: (not r.computable, _ORDER[r.verdict], r.index))
+    """Failing criteria first, then unknowns (the questions to ask), then passes, then non-computable ones; the
+    alternatives of a group right after its lead-in."""
+    by_index = {r.index: r for r in results}
+
+    def head(r: CriterionResult) -> CriterionResult:
+        seen: set[int] = set()
+        while r.alternative_of is not None and r.alternative_of in by_index and r.index not in seen:
+            seen.add(r.index)
+            r = by_index[r.alternative_of]
+        return r
+
+    def key(r: CriterionResult) -> tuple[bool, int, int, int]:
+        h = head(r)
+        return (not h.computable, _ORDER[h.verdict], h.index, r.index)
+
+    return sorted(results, key=key)
 
 
 def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts,
              today: dt.date | None = None) -> tuple[Eligibility, list[CriterionResult]]:
     when = facts.as_of or today or dt.date.today()
-    results = [evaluate_criterion(i, c, block, facts, when) for i, c in enumerate(criteria)]
+    results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i)) for i, c in enumerate(criteria)]
+    results = combine_groups(criteria, results)
     return trial_eligibility(results), ordered(results)

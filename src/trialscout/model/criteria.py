@@ -23,6 +23,7 @@ Kind = Literal[
 ]
 Op = Literal["<", "<=", ">", ">=", "=", "between"]
 Span = tuple[int, int]
+GroupKind = Literal["any_of", "none_of"]
 
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "age": ("min_years", "max_years"),
@@ -187,16 +188,26 @@ class Criterion(BaseModel):
     level: int = 0
     parent: int | None = None
     """Index (in the same list) of the criterion this one is a sub-item of."""
+    group: GroupKind | None = None
+    """Set on a lead-in whose sub-items are alternatives ('one of the following:'): `any_of` — one must hold (in an
+    exclusion: any one excludes); `none_of` — none may hold. Without sub-items, the alternatives are the criterion's
+    own words after the lead-in's colon ('defined by one of the following: A; B; or C')."""
 
     @property
     def computable(self) -> bool:
         return any(c.computable for c in self.constraints)
 
     def to_contract(self) -> dict[str, Any]:
-        return {
+        """The contract form; `group` and `parent` only when set (older readers may ignore them)."""
+        out: dict[str, Any] = {
             "type": self.type,
             "text": self.text,
             "span": [self.span[0], self.span[1]],
             "computable": self.computable,
             "constraints": [c.to_contract() for c in self.constraints],
         }
+        if self.group:
+            out["group"] = self.group
+        if self.parent is not None:
+            out["parent"] = self.parent
+        return out

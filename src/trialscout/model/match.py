@@ -26,6 +26,19 @@ class Evidence(BaseModel):
     """The fact's provenance (source kind, file/resource, field path or note span)."""
 
 
+class GroupResult(BaseModel):
+    """How the sub-items of a lead-in ('one of the following:') settled it, as alternatives."""
+
+    kind: Literal["any_of", "none_of"]
+    alternatives: list[int]
+    """Indices of the sub-items (criteria) that are the alternatives."""
+    verdict: Verdict
+    """The alternatives' combined verdict (an inclusion: one passing is enough; an exclusion: one failing is)."""
+    decided_by: int | None = None
+    """The alternative that settled it: the one met, or the one that excludes."""
+    reason: str
+
+
 class CriterionResult(BaseModel):
     index: int
     """Position of the criterion in the trial's criteria list."""
@@ -37,12 +50,19 @@ class CriterionResult(BaseModel):
     evidence: list[Evidence] = Field(default_factory=list)
     question: str | None = None
     """For an unknown computable criterion: what to ask or look up to settle it."""
+    group: GroupResult | None = None
+    """On a lead-in whose sub-items are alternatives: how they settled it (its `verdict` includes theirs)."""
+    alternative_of: int | None = None
+    """On a sub-item of such a lead-in: the lead-in's index. Its own verdict stays its own; the trial verdict
+    counts the group through the lead-in."""
 
     def to_contract(self) -> dict[str, Any]:
         return {"type": self.type, "text": self.text, "verdict": self.verdict,
                 "evidence": [e.model_dump(exclude_none=True) for e in self.evidence],
                 "computable": self.computable, "span": list(self.span),
-                **({"question": self.question} if self.question else {})}
+                **({"question": self.question} if self.question else {}),
+                **({"group": self.group.model_dump(exclude_none=True)} if self.group else {}),
+                **({"alternative_of": self.alternative_of} if self.alternative_of is not None else {})}
 
 
 class TrialMatch(BaseModel):
