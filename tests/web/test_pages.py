@@ -279,3 +279,22 @@ def test_off_loopback_the_match_page_needs_the_key(served_db: Path) -> None:
         assert c.post(f"/match/{nct}", data={"patient": patient, "api_key": key},
                       headers=SAME_SITE).status_code == 200
     assert json.loads(patient)["note"] == DEMO_NOTE
+
+
+def test_alternatives_are_shown_under_their_lead_in_and_never_listed_as_failing(web: Any) -> None:
+    # NCT00002520 (bundled sample): "One of the following diagnoses:" then three stages/cancers as sub-items
+    form = {"note": "A 58-year-old man with stage II colorectal cancer who smokes a pack a day.",
+            "trials": "NCT00002520", "format": "json"}
+    ranked = web.post("/match", data=form, headers=SAME_SITE).json()["trials"][0]
+    detail = web.post("/match/NCT00002520", headers=SAME_SITE, data={
+        "patient": json.dumps({"note": form["note"]}), "format": "json"}).json()
+    lead = next(c for c in detail["criteria"] if c["group"])
+    alternatives = [c for c in detail["criteria"] if c["alternative_of"] == lead["index"]]
+    assert len(alternatives) == 3 and lead["group"]["kind"] == "any_of"
+    assert lead["group"]["reason"]
+    assert not {f["text"] for f in ranked["fails"]} & {a["text"] for a in alternatives}
+    page = web.post("/match/NCT00002520", headers=SAME_SITE,
+                    data={"patient": json.dumps({"note": form["note"]})}).text
+    assert page.count(" alternative\">") == 3 and "Any one of the items below is enough" in page
+    study = web.get("/studies/NCT00002520").text
+    assert "Any one of the sub-items is enough" in study

@@ -110,6 +110,7 @@ def criteria_view(block: str, criteria: list[Criterion]) -> list[dict[str, Any]]
         marks = [(k["span"][0], k["span"][1], {"kind": k["kind"], "label": k["label"],
                                                "computable": k["computable"]}) for k in constraints]
         out.append({"type": c.type, "section": c.section, "level": c.level, "text": c.text,
+                    "group": c.group,
                     "computable": c.computable, "pieces": segments(c.text, block, c.span, marks),
                     "constraints": constraints})
     return out
@@ -122,4 +123,5 @@ def result_view(block: str | None, r: CriterionResult) -> dict[str, Any]:
              for e in r.evidence if "span" in e.constraint]
     pieces = segments(r.text, block, r.span, marks) if block else [{"text": r.text}]
     return {"index": r.index, "type": r.type, "text": r.text, "verdict": r.verdict, "computable": r.computable,
-            "question": r.question, "pieces": pieces, "evidence": evidence}
+            "question": r.question, "pieces": pieces, "evidence": evidence,
+            "group": r.group.model_dump() if r.group else None, "alternative_of": r.alternative_of}

@@ -116,7 +116,7 @@ def match_view(facts: PatientFacts, matches: list[TrialMatch]) -> dict[str, Any]
     for rank, m in enumerate(matches, start=1):
         open_points = [{"verdict": r.verdict, "type": r.type, "text": r.text, "question": r.question,
                         "reason": next((e.reason for e in r.evidence if e.verdict == r.verdict), None)}
-                       for r in m.criteria if r.computable and r.verdict != "pass"]
+                       for r in m.criteria if r.computable and r.verdict != "pass" and r.alternative_of is None]
         ranked.append({"rank": rank, "nct_id": m.nct_id, "title": m.title, "eligibility": m.eligibility,
                        "score": round(m.score, 4), "relevance": round(m.relevance, 4), "counts": m.counts,
                        "fails": [p for p in open_points if p["verdict"] == "fail"][:3],
