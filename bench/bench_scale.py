@@ -7,6 +7,7 @@ age filters), median and p95 over 3 rounds, next to a bare `SELECT count(*)` bas
 Structured criteria are parsed at ingest only with --criteria (bench/bench_criteria.py measures that step).
 
 Usage: python bench/bench_scale.py [--sizes 10000,100000,570000] [--xml-zip PATH] [--out bench/out] [--criteria]
+       [--reuse]   (measure search on stores an earlier run left in --out: no ingest, ingest column "-")
 """
 
 from __future__ import annotations
@@ -67,16 +68,22 @@ def main() -> None:
     ap.add_argument("--xml-zip", type=Path, default=DEFAULT_ZIP)
     ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "out")
     ap.add_argument("--criteria", action="store_true", help="also parse and store structured criteria at ingest")
+    ap.add_argument("--reuse", action="store_true", help="search the stores an earlier run built; no ingest")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     print(f"{'studies':>8} {'ingest s':>9} {'rec/s':>7} {'db MB':>7} {'search median ms':>17} {'p95 ms':>8} "
           f"{'count(*) ms':>12}")
     for size in (int(s) for s in args.sizes.split(",")):
-        db, seconds = build(size, args.xml_zip, args.out, args.criteria)
+        if args.reuse:
+            db, seconds = args.out / f"scale-{size}{'-criteria' if args.criteria else ''}.db", None
+            with SqliteStore(db, readonly=True) as store:
+                assert store.count() == size, f"{db} holds {store.count()} studies, not {size}"
+        else:
+            db, seconds = build(size, args.xml_zip, args.out, args.criteria)
         med, p95, base = latency(db)
         mb = db.stat().st_size / 1e6
-        print(f"{size:>8} {seconds:>9.1f} {size / seconds:>7.0f} {mb:>7.0f} {med:>17.2f} {p95:>8.2f} {base:>12.2f}",
-              flush=True)
+        timing = f"{seconds:>9.1f} {size / seconds:>7.0f}" if seconds else f"{'-':>9} {'-':>7}"
+        print(f"{size:>8} {timing} {mb:>7.0f} {med:>17.2f} {p95:>8.2f} {base:>12.2f}", flush=True)
 
 
 if __name__ == "__main__":

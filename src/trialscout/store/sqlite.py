@@ -235,11 +235,15 @@ class SqliteStore:
         if sort:
             direction = "DESC" if descending else "ASC"
             order, order_params = f"{SORTS[sort]} IS NULL, {SORTS[sort]} {direction}, s.nct_id", []
-        sql = (f"SELECT s.nct_id, {score} AS score, s.brief_title, s.overall_status, s.phases, s.study_type, "
-               f"s.last_update {base} ORDER BY {order} LIMIT ? OFFSET ?")
+        columns = "s.brief_title, s.overall_status, s.phases, s.study_type, s.last_update"
+        if match and not sort:
+            sql, args = self._ranked_sql(match, filters, base, score, columns), (*params, limit, offset)
+        else:
+            sql = f"SELECT s.nct_id, {score} AS score, {columns} {base} ORDER BY {order} LIMIT ? OFFSET ?"
+            args = (*params, *order_params, limit, offset)
         try:
-            rows = self.conn.execute(sql, (*params, *order_params, limit, offset)).fetchall()
-            total = int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0]) if count_total else None
+            rows = self.conn.execute(sql, args).fetchall()
+            total = self._count(match, filters, base, params) if count_total else None
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed ({exc})", where=str(self.path)) from exc
         hits = [Hit(nct_id=r["nct_id"], score=float(r["score"]), title=r["brief_title"],
@@ -249,6 +253,26 @@ class SqliteStore:
         if filters.geo:
             self._attach_nearest(hits, *filters.geo[:2])
         return Page(hits=hits, total=total)
+
+    @staticmethod
+    def _ranked_sql(match: str, filters: StudyFilters, base: str, score: str, columns: str) -> str:
+        """Rank inside the full-text index and fetch the record columns for the page only: reading every
+        matching record's columns before sorting cost more than the ranking (0.85 s vs 0.5 s for a term found in
+        162k of 570k studies). Without filters the index alone ranks (ties by rowid: a stable order for paging)."""
+        if filters.is_empty():
+            inner = ("SELECT studies_fts.rowid AS id, " + score + " AS score FROM studies_fts "
+                     "WHERE studies_fts MATCH ? ORDER BY score DESC, studies_fts.rowid LIMIT ? OFFSET ?")
+        else:
+            inner = f"SELECT s.id AS id, {score} AS score {base} ORDER BY score DESC, s.id LIMIT ? OFFSET ?"
+        return (f"SELECT s.nct_id, x.score AS score, {columns} FROM ({inner}) x JOIN studies s ON s.id = x.id "
+                "ORDER BY x.score DESC, s.id")
+
+    def _count(self, match: str | None, filters: StudyFilters, base: str, params: list[Any]) -> int:
+        """How many match; without filters the full-text index counts alone (20 ms instead of 0.7 s above)."""
+        if match and filters.is_empty():
+            return int(self.conn.execute("SELECT count(*) FROM studies_fts WHERE studies_fts MATCH ?",
+                                         (match,)).fetchone()[0])
+        return int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0])
 
     def _base(self, match: str | None, filters: StudyFilters) -> tuple[str, list[Any]]:
         """FROM/WHERE for the studies that match: the words (if any) and the filters."""
