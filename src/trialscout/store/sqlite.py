@@ -34,6 +34,7 @@ class SqliteStore:
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
+        self._cover: bool | None = None
         try:
             if readonly:
                 if not self.path.exists():
@@ -236,14 +237,15 @@ class SqliteStore:
             direction = "DESC" if descending else "ASC"
             order, order_params = f"{SORTS[sort]} IS NULL, {SORTS[sort]} {direction}, s.nct_id", []
         columns = "s.brief_title, s.overall_status, s.phases, s.study_type, s.last_update"
+        covered, _ = self._base(match, filters, covered=True)
         if match and not sort:
-            sql, args = self._ranked_sql(match, filters, base, score, columns), (*params, limit, offset)
+            sql, args = self._ranked_sql(match, filters, covered, score, columns), (*params, limit, offset)
         else:
             sql = f"SELECT s.nct_id, {score} AS score, {columns} {base} ORDER BY {order} LIMIT ? OFFSET ?"
             args = (*params, *order_params, limit, offset)
         try:
             rows = self.conn.execute(sql, args).fetchall()
-            total = self._count(match, filters, base, params) if count_total else None
+            total = self._count(match, filters, covered, params) if count_total else None
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed ({exc})", where=str(self.path)) from exc
         hits = [Hit(nct_id=r["nct_id"], score=float(r["score"]), title=r["brief_title"],
@@ -274,19 +276,31 @@ class SqliteStore:
                                          (match,)).fetchone()[0])
         return int(self.conn.execute(f"SELECT count(*) {base}", params).fetchone()[0])
 
-    def _base(self, match: str | None, filters: StudyFilters) -> tuple[str, list[Any]]:
-        """FROM/WHERE for the studies that match: the words (if any) and the filters."""
+    def _base(self, match: str | None, filters: StudyFilters, *, covered: bool = False) -> tuple[str, list[Any]]:
+        """FROM/WHERE for the studies that match: the words (if any) and the filters. `covered`: the caller reads
+        only `s.id` and filter columns, so the filters can be checked in the covering index (the planner would
+        otherwise fetch every matching row from the wide table)."""
         where, params = filter_sql(filters)
         if not match:
             return f"FROM studies s {'WHERE ' + where if where else ''}", params
+        hint = " INDEXED BY studies_filter_cover" if covered and self._has_cover() else ""
         # CROSS JOIN keeps the full-text match as the outer loop: letting the planner start from a filter
         # index instead re-runs the MATCH for every row (seconds instead of milliseconds on 68k studies).
-        return ("FROM studies_fts CROSS JOIN studies s ON s.id = studies_fts.rowid "
+        return (f"FROM studies_fts CROSS JOIN studies s{hint} ON s.id = studies_fts.rowid "
                 f"WHERE studies_fts MATCH ? {'AND ' + where if where else ''}"), [match, *params]
+
+    def _has_cover(self) -> bool:
+        """Whether this store has the covering filter index (a store last written by an older trialscout and
+        opened read-only may not)."""
+        if self._cover is None:
+            found = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'studies_filter_cover'").fetchone()
+            self._cover = found is not None
+        return self._cover
 
     def facets(self, match: str | None, filters: StudyFilters, *, top: int = 20) -> dict[str, dict[str, int]]:
         """How many of the matching studies fall in each status, phase, study type and site country."""
-        base, params = self._base(match, filters)
+        base, params = self._base(match, filters, covered=True)
         out: dict[str, dict[str, int]] = {}
         for name, column in (("overallStatus", "s.overall_status"), ("studyType", "s.study_type")):
             rows = self.conn.execute(f"SELECT {column}, count(*) {_and(base, f'{column} IS NOT NULL')} "
