@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from trialscout.search.expand import rules
-from trialscout.store import SqliteStore, StudyFilters
+from trialscout.store import Hit, SqliteStore, StudyFilters
 from trialscout.store.text import fold
 
 CANDIDATES = 200
@@ -94,19 +94,32 @@ def _overlap(a: set[str], b: set[str]) -> tuple[float, list[str]]:
     return len(shared) / len(a | b), shared
 
 
+def _candidates(store: SqliteStore, me: _Profile, doc: dict[str, Any], limit: int) -> list[Hit]:
+    """Trials naming any of this one's conditions, interventions or keywords as a phrase (2-10x faster than
+    any of their words at 570k studies); any of the words when the phrases find too few (small stores)."""
+    from trialscout.search import fts_expression
+
+    terms = sorted(me.conditions | me.interventions | me.keywords)
+    if terms:
+        phrases = " OR ".join(f'"{t}"' for t in terms)
+        hits = store.search(f"{{title conditions keywords interventions}} : ({phrases})", StudyFilters(),
+                            limit=CANDIDATES, count_total=False).hits
+        if len(hits) > limit:
+            return hits
+    words = " ".join(me.labels[t] for t in terms)
+    words = words or (_at(doc, "protocolSection", "identificationModule", "briefTitle") or "")
+    return store.search(fts_expression(words, mode="any"), StudyFilters(), limit=CANDIDATES, count_total=False).hits
+
+
 def related(store: SqliteStore, nct_id: str, *, limit: int = 10) -> list[Related]:
     """Most similar stored trials, best first, each with the conditions, interventions, keywords and design
     features it shares with `nct_id` (candidates from full text, ranked by weighted overlap)."""
     doc = store.get_json(nct_id)
     me, own_id = _profile(doc), _at(doc, "protocolSection", "identificationModule", "nctId")
-    words = " ".join(me.labels[t] for t in sorted(me.conditions | me.interventions | me.keywords))
-    words = words or (_at(doc, "protocolSection", "identificationModule", "briefTitle") or "")
-    from trialscout.search import fts_expression
-
-    page = store.search(fts_expression(words, mode="any"), StudyFilters(), limit=CANDIDATES, count_total=False)
-    best_text = max((h.score for h in page.hits), default=0.0) or 1.0
+    hits = _candidates(store, me, doc, limit)
+    best_text = max((h.score for h in hits), default=0.0) or 1.0
     out: list[Related] = []
-    for hit in page.hits:
+    for hit in hits:
         if hit.nct_id == own_id:
             continue
         other = _profile(store.get_json(hit.nct_id))
