@@ -113,3 +113,12 @@ def test_100kb_block_is_bounded() -> None:
     parse_criteria(blob)
     parse_criteria("word " * 20_000)
     assert time.perf_counter() - t0 < 10
+
+
+def test_a_list_sharing_one_head_noun_names_every_cancer_in_it() -> None:
+    # NCT00002520: "head and neck" (several words) must not end the list before "colorectal" and "bladder"
+    text = "Inclusion Criteria:\n  - Stage I or II bladder, colorectal, head and neck, lung, or other cancer\n"
+    codes = {k.code for c in parse_criteria(text) for k in c.constraints if k.kind == "condition"}
+    assert {"BLADDER", "COADREAD", "LUNG"} <= codes
+    other = "Inclusion Criteria:\n  - Patients with diabetes, hypertension, or lung cancer\n"
+    assert [k.code for c in parse_criteria(other) for k in c.constraints if k.kind == "condition"] == ["LUNG"]

@@ -121,6 +121,8 @@ def _modifies_comorbidity(m: Mention, mentions: list[Mention], text: str) -> boo
                 and _ADJACENT.fullmatch(text[m.end:nxt.start]))
 
 
+MAX_SKIPPED_ITEMS = 3
+"""Words in a row, in a coordinated list, that make no cancer with the shared head noun before the walk stops."""
 _COORDINATED = re.compile(r"(?P<word>[A-Za-z][\w-]*)\s*(?:,\s*(?:and|or)?|\bor\b|\band\b|/)\s*$", re.IGNORECASE)
 
 
@@ -131,11 +133,17 @@ def _elided(text: str, m: Mention, stage_list: list[str], settings: list[str], m
     if len(words) < 2:
         return []
     out: list[Found] = []
-    pos = m.start
+    pos, skipped = m.start, 0
     while (w := _COORDINATED.search(text, max(0, pos - 40), pos)) is not None:
         hit = next((x for x in find_mentions(f"{w.group('word')} {words[-1]}") if x.has("oncotree")), None)
         if hit is None or hit.start != 0 or hit.end != len(w.group("word")) + 1 + len(words[-1]):
-            break
+            # a list item of several words ('head and neck') is passed over; the list goes on before it
+            skipped += 1
+            if skipped > MAX_SKIPPED_ITEMS:
+                break
+            pos = w.start("word")
+            continue
+        skipped = 0
         f: Found = {"kind": "condition", "span": (w.start("word"), w.end("word")), "name": w.group("word"),
                     "code": hit.get("oncotree").canon}  # type: ignore[union-attr]
         _attach(f, stage_list, settings, measurable)
