@@ -93,8 +93,9 @@ def match_view(matches: list[TrialMatch], *, details: int = 3) -> Group:
         lines.append(head)
         c = m.counts
         lines.append(Text(f"     criteria: {c.get('pass', 0)} pass, {c.get('fail', 0)} fail, "
-                          f"{c.get('unknown', 0)} unknown, {c.get('not_computable', 0)} not computable"))
-        shown = [r for r in m.criteria if r.computable and r.verdict != "pass"][:details]
+                          f"{c.get('unknown', 0)} unknown, {c.get('not_computable', 0)} not computable"
+                          + (f", {c['alternative']} alternatives" if c.get("alternative") else "")))
+        shown = [r for r in m.criteria if r.computable and r.verdict != "pass" and r.alternative_of is None][:details]
         for r in shown:
             deciding = [e for e in r.evidence if e.verdict == r.verdict] or r.evidence
             reason = deciding[0].reason if deciding else ""

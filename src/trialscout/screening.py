@@ -269,7 +269,8 @@ def screen_small(ts: Trialscout, cohort: list[tuple[str, PatientFacts]], selecti
 def match_row(patient: str, m: TrialMatch) -> dict[str, Any]:
     """One output row: the trial verdict and score, and the failing and unknown computable criteria."""
     def texts(verdict: str) -> list[str]:
-        return [short(c.text) for c in m.criteria if c.computable and c.verdict == verdict]
+        return [short(c.text) for c in m.criteria
+                if c.computable and c.verdict == verdict and c.alternative_of is None]
 
     counts = m.counts
     return {"patient": patient, "nct_id": m.nct_id, "eligibility": m.eligibility, "score": round(m.score, 6),

@@ -59,7 +59,10 @@ def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] 
     eligibility, results = evaluate(crits, study.eligibility_text or "", facts, today)
     counts = {"pass": 0, "fail": 0, "unknown": 0, "not_computable": 0}
     for r in results:
-        counts[r.verdict if r.computable else "not_computable"] += 1
+        if r.alternative_of is not None:  # settled through its lead-in, which counts the group once
+            counts["alternative"] = counts.get("alternative", 0) + 1
+        else:
+            counts[r.verdict if r.computable else "not_computable"] += 1
     value = score(eligibility, relevance, counts)
     return TrialMatch(nct_id=study.nct_id, title=study.brief_title, eligibility=eligibility,
                       relevance=relevance, score=value, counts=counts, criteria=results)

@@ -73,7 +73,8 @@ class TrialMatch(BaseModel):
     relevance: float = 0.0
     """How closely the trial targets the patient's disease and setting (0–1)."""
     counts: dict[str, int] = Field(default_factory=dict)
-    """Criteria by verdict: pass, fail, unknown, not_computable."""
+    """Criteria by verdict: pass, fail, unknown, not_computable; the sub-items of a "one of the following" group
+    are not among them (their lead-in counts the group once) but under `alternative`, when there are any."""
     criteria: list[CriterionResult] = Field(default_factory=list)
     """Failing criteria first, then unknowns (the questions to ask), then passes, then the rest."""
 
