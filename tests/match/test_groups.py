@@ -160,3 +160,16 @@ def test_failing_alternatives_of_a_passing_group_are_listed_with_it() -> None:
                           TODAY)
     order = [r.index for r in results if r.index in (0, 1, 2, 3)]
     assert order == [0, 1, 2, 3]
+
+
+def test_an_unspecified_organ_neoplasm_admits_that_organs_cancers() -> None:
+    # NCT00001250: "an invasive primary breast neoplasm" is coded Breast Neoplasm, NOS; an IDC patient is in it
+    from trialscout.match.facts import _diagnosis_code
+    from trialscout.vocab import criterion_scope
+
+    assert criterion_scope("BNNOS") == "BREAST" and criterion_scope("DLBCLNOS") == "DLBCLNOS"
+    facts = PatientFacts(diagnoses=[Diagnosis(name="invasive ductal carcinoma of the breast", oncotree_code="IDC",
+                                              provenance=JSON)])
+    assert _diagnosis_code("BNNOS", facts).holds is True
+    lung = PatientFacts(diagnoses=[Diagnosis(name="lung adenocarcinoma", oncotree_code="LUAD", provenance=JSON)])
+    assert _diagnosis_code("BNNOS", lung).holds is False

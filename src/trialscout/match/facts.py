@@ -26,7 +26,7 @@ from trialscout.match.vocab import (
 )
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import PatientFacts, Provenance
-from trialscout.vocab import is_within
+from trialscout.vocab import criterion_scope, is_within
 
 
 @dataclass(frozen=True)
@@ -245,6 +245,7 @@ def _patient_code(d: Any) -> str:
 
 
 def _diagnosis_code(code: str, facts: PatientFacts) -> Finding:
+    code = criterion_scope(code)
     coded = [(d, _patient_code(d)) for d in facts.diagnoses if d.oncotree_code]
     for d, have in coded:
         if is_within(have, code):

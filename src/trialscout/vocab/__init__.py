@@ -37,3 +37,14 @@ def lineage(code: str) -> list[str]:
 def is_within(code: str, ancestor: str) -> bool:
     """True when `code` is `ancestor` or lies below it in the tree."""
     return ancestor in lineage(code)
+
+
+def criterion_scope(code: str) -> str:
+    """What a criterion naming `code` admits. An unspecified type directly under an organ ("Breast Neoplasm, NOS"
+    under Breast) names the organ's cancers, not one sibling among them; every other code names itself."""
+    tree = oncotree()
+    node = tree.get(code)
+    parent = tree.get(node.parent or "") if node else None
+    if node and parent and parent.parent is None and node.name.endswith(", NOS"):
+        return parent.code
+    return code
