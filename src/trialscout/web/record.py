@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from trialscout.web.labels import enum_words, field_name, module_title
+from trialscout.web.labels import enum_words, field_name, module_order, module_title
 
 TEXT_FIELDS = {"briefSummary", "detailedDescription", "description", "ipdSharingStatement", "whyStopped",
                "citation", "eligibilityCriteria"}
@@ -29,11 +29,6 @@ TABLES = {  # list field → columns to show first (the rest of each item follow
     "meshes": ["term", "id"],
     "ancestors": ["term", "id"],
 }
-MODULE_ORDER = ["identificationModule", "statusModule", "sponsorCollaboratorsModule", "oversightModule",
-                "descriptionModule", "conditionsModule", "designModule", "armsInterventionsModule", "outcomesModule",
-                "eligibilityModule", "contactsLocationsModule", "referencesModule", "ipdSharingStatementModule",
-                "conditionBrowseModule", "interventionBrowseModule", "miscInfoModule"]
-"""ClinicalTrials.gov's order; modules it does not list follow in the record's order."""
 SKIPPED = {"eligibilityCriteria"}  # shown structured by the criteria view
 SKIPPED_COLUMNS = {"geoPoint", "contacts"}
 
@@ -45,7 +40,7 @@ def sections(doc: dict[str, Any]) -> list[dict[str, Any]]:
         for key, module in (doc.get(part) or {}).items():
             if isinstance(module, dict):
                 out.append(_section(key, module))
-    rank = {key: i for i, key in enumerate(MODULE_ORDER)}
+    rank = {key: i for i, key in enumerate(module_order())}
     out.sort(key=lambda s: rank.get(s["id"], len(rank)))  # stable: unknown modules keep the record's order
     return [s for s in out if s["rows"] or s["texts"] or s["tables"]]
 
