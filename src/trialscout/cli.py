@@ -18,7 +18,7 @@ from trialscout.app import Trialscout, derive_criteria
 from trialscout.console import err, out, reports_errors
 from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
-from trialscout.evaluation.cli import eval_command
+from trialscout.evaluation.cli import eval_app
 from trialscout.ingest import ingest as run_ingest
 from trialscout.model.patient import PatientFacts
 from trialscout.patient import describe as describe_patient
@@ -312,7 +312,7 @@ def match(
         out.print(match_view(results))
 
 
-app.command(name="eval")(eval_command)
+app.add_typer(eval_app, name="eval")
 
 
 app.command(name="screen")(screen_command)

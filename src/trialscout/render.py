@@ -81,7 +81,7 @@ def criteria_view(criteria: list[Criterion]) -> Group:
     return Group(*lines)
 
 
-_VERDICT_MARK = {"pass": "✓", "fail": "✗", "unknown": "?"}
+_VERDICT_MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "not_applicable": "–"}
 
 
 def match_view(matches: list[TrialMatch], *, details: int = 3) -> Group:

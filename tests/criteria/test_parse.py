@@ -70,7 +70,8 @@ def test_contract_shape() -> None:
     out = criteria_contract("Inclusion Criteria:\n- Age ≥ 18 years\n- Platelets ≥ 100,000/mm3\n"
                             "Exclusion Criteria:\n- Pregnant\n- Subjects who like tea")
     json.dumps(out)
-    assert [set(c) for c in out] == [{"type", "text", "span", "computable", "constraints"}] * 4
+    assert [set(c) - {"unread"} for c in out] == [{"type", "text", "span", "computable", "constraints"}] * 4
+    assert [c.get("unread", []) for c in out] == [[], [], [], ["like", "tea"]]  # what was not understood
     assert [c["type"] for c in out] == ["inclusion", "inclusion", "exclusion", "exclusion"]
     assert out[0]["constraints"][0] == {"kind": "age", "span": out[0]["constraints"][0]["span"], "negated": False,
                                         "hypothetical": False, "historical": False, "min_years": 18.0}

@@ -12,6 +12,7 @@ from trialscout.model.patient import (
     Age,
     Biomarker,
     Comorbidity,
+    Consent,
     Diagnosis,
     Lab,
     NegatedFinding,
@@ -166,11 +167,17 @@ def test_comorbidity_pregnancy_and_hypothetical() -> None:
                                             date=TODAY - dt.timedelta(days=400), provenance=JSON)])
     assert verdict(crit("comorbidity", ctype="exclusion", name="myocardial_infarction", within_months=6), mi) \
         == "pass"
-    assert verdict(crit("pregnancy", ctype="exclusion", status="pregnant"), patient()) == "unknown"
-    pregnant = patient(pregnancy=Pregnancy(pregnant=True, provenance=JSON))
+    # 62: past childbearing age; 35 and unstated: presumed not pregnant (default policy), unknown (strict)
+    assert verdict(crit("pregnancy", ctype="exclusion", status="pregnant"), patient()) == "not_applicable"
+    young = patient(age=Age(years=35, provenance=JSON))
+    assert verdict(crit("pregnancy", ctype="exclusion", status="pregnant"), young) == "pass"
+    _, strict = evaluate([crit("pregnancy", ctype="exclusion", status="pregnant")], "criterion text", young, TODAY,
+                         "strict")
+    assert strict[0].verdict == "unknown"
+    pregnant = patient(age=Age(years=35, provenance=JSON), pregnancy=Pregnancy(pregnant=True, provenance=JSON))
     assert verdict(crit("pregnancy", ctype="exclusion", status="pregnant"), pregnant) == "fail"
     male = patient(sex=Sex(value="MALE", provenance=JSON))
-    assert verdict(crit("pregnancy", ctype="exclusion", status="breastfeeding"), male) == "pass"
+    assert verdict(crit("pregnancy", ctype="exclusion", status="breastfeeding"), male) == "not_applicable"
     hypothetical = crit("sex", sex="MALE", hypothetical=True)
     assert verdict(hypothetical, patient()) == "unknown"
 
@@ -194,9 +201,12 @@ def test_trial_verdicts_and_ordering_with_evidence() -> None:
     assert [r.verdict for r in results][:1] == ["fail"] and results[0].text == "Platelets >= 100."
     ev = results[0].evidence[0]
     assert ev.fact == "platelets 85 10*9/L" and ev.criterion_text == "Platelets >= 100" and ev.source["ref"]
-    assert results[-1].computable is False
+    consent = next(r for r in results if r.text == "Signed consent.")
+    assert consent.verdict == "unknown" and "consent" in (consent.question or "")  # the record does not say
     fine = patient(labs=[Lab(analyte="platelets", value=150, unit="10*9/L", value_std=150, unit_std="10*9/L",
                              provenance=JSON)])
+    assert evaluate(cs, text, fine, TODAY)[0] == "uncertain"  # consent is not in the record: every criterion counts
+    fine.consent = Consent(consent=True, provenance=JSON)
     assert evaluate(cs, text, fine, TODAY)[0] == "eligible"
     no_ps = patient(performance_status=[], labs=fine.labs)
     eligibility, results = evaluate(cs, text, no_ps, TODAY)

@@ -20,6 +20,10 @@ DIAGNOSES = ("DISEASE CHARACTERISTICS:\n\n  -  One of the following diagnoses:\n
              "       -  Stage I-III testicular cancer\n\n"
              "       -  Stage I-IV breast cancer, prostate cancer, or lymphoma\n\n"
              "  -  Must have smoked 1 or more cigarettes within the past month or define self as a smoker\n")
+# The same lead-in with the alternatives it reads in full.
+SYSTEMIC_ALTERNATIVES = ("DISEASE CHARACTERISTICS:\n\n  -  One of the following diagnoses:\n\n"
+                         "       -  Stage I-III testicular cancer\n\n"
+                         "       -  Stage I-IV breast cancer, prostate cancer, or lymphoma\n")
 # NCT00002472: a CNS germ cell tumour of one of six subtypes (two of which no vocabulary names).
 SUBTYPES = ("DISEASE CHARACTERISTICS:\n\n  -  Histologically proven CNS germ cell tumor of 1 of the following subtypes:"
             "\n\n       -  CNS germinoma\n\n       -  Immature teratoma\n\n       -  Embryonal cell carcinoma\n\n"
@@ -83,11 +87,19 @@ def test_one_alternative_met_is_enough() -> None:
 
 
 def test_every_alternative_failing_fails() -> None:
-    eligibility, by_text = run(DIAGNOSES, patient(dx("testicular cancer", "TESTIS", "IV")))
+    eligibility, by_text = run(SYSTEMIC_ALTERNATIVES, patient(dx("testicular cancer", "TESTIS", "IV")))
     lead = by_text["One of the following diagnoses:"]
     assert lead.verdict == "fail" and lead.group is not None and lead.group.decided_by is None
-    assert "none of the 3 alternatives" in lead.group.reason
+    assert "none of the 2 alternatives" in lead.group.reason
     assert eligibility == "ineligible"
+
+
+def test_an_alternative_not_fully_read_never_fails_the_group() -> None:
+    """'head and neck' is not understood in the first alternative: it cannot fail, so neither can the group."""
+    eligibility, by_text = run(DIAGNOSES, patient(dx("testicular cancer", "TESTIS", "IV")))
+    first = by_text["Stage I or II bladder, colorectal, head and neck, lung, or other cancer"]
+    assert first.verdict == "unknown" and {"head", "neck"} <= set(first.unread)
+    assert by_text["One of the following diagnoses:"].verdict == "unknown" and eligibility == "uncertain"
 
 
 def test_an_unknown_alternative_leaves_the_group_unknown() -> None:
@@ -136,7 +148,10 @@ def test_inline_alternatives_need_one() -> None:
     late = patient(dx("breast cancer", "BRCA"))
     late.prior_therapies.append(surgery(120))
     (result,) = evaluate([crit], INLINE, late, TODAY)[1]
-    assert result.verdict == "fail"  # the words before the colon still bind: a resection within 6 weeks
+    # the words before the colon still bind (a resection within 6 weeks) and the resection is too old, but the
+    # criterion has words nothing understood ('potentially curative', 'negative margins'): no fail, a question
+    assert result.verdict == "unknown" and "curative" in result.unread
+    assert any(e.verdict == "fail" for e in result.evidence) and "not fully understood" in (result.question or "")
 
 
 def lab(analyte: str, value: float) -> Lab:

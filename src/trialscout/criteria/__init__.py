@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from trialscout.criteria.extract import extract
+from trialscout.criteria.coverage import unread
+from trialscout.criteria.extract import MAX_CHARS, extract
 from trialscout.criteria.groups import group_kind, inline_start
 from trialscout.criteria.split import split_criteria, split_spans
 from trialscout.criteria.text import normalize
@@ -24,11 +25,13 @@ def parse_criteria(text: str) -> list[Criterion]:
     out: list[Criterion] = []
     for p in split_spans(text):
         body = norm[p.start:p.end]
+        constraints = extract(body, p.type, p.section, p.start)
         out.append(Criterion(
             type=p.type,  # type: ignore[arg-type]
             text=" ".join(text[p.start:p.end].split()),
             span=(p.start, p.end),
-            constraints=extract(body, p.type, p.section, p.start),
+            constraints=constraints,
+            unread=unread(body[:MAX_CHARS], p.type, constraints, p.start),
             section=p.section,
             level=p.level,
             parent=p.parent,

@@ -39,7 +39,7 @@ _QUALIFIER = re.compile(r"\b(active|uncontrolled|symptomatic|severe|significant|
                         r"acute|untreated|unstable|known|current|ongoing|serious|progressive|decompensated)\b",
                         re.IGNORECASE)
 _FEMALE = re.compile(r"^\W*(?:(?:adult|postmenopausal|post-menopausal|premenopausal|pre-menopausal|perimenopausal)"
-                     r"\s+)?(?:female|females|women|woman|girls)\b|\b(?:sex|gender)\s*[:=]?\s*(?:female|women)\b|"
+                     r"\s+)?(?P<sx>female|females|women|woman|girls)\b|\b(?:sex|gender)\s*[:=]?\s*(?:female|women)\b|"
                      r"(?:^|[,;]\s*)(?:female|women)\s*(?:patients?\s+)?(?:only)?\s*[;,.]?\s*$|"
                      r"\b(?:female|women)\s+(?:patients?|subjects?|participants?)?\s*only\b", re.IGNORECASE)
 _MALE = re.compile(r"^\W*(?:adult\s+)?(?:male|males|men|man|boys)\b|\b(?:sex|gender)\s*[:=]?\s*(?:male|men)\b|"
@@ -58,7 +58,9 @@ def sex(text: str, section: str | None) -> list[Found]:
     for pat, value in ((_ALL, "ALL"), (_FEMALE, "FEMALE"), (_MALE, "MALE")):
         m = pat.search(text)
         if m:
-            return [{"kind": "sex", "span": (m.start(), m.end()), "sex": value}]
+            # the span is the sex word alone: an adjective before it ('postmenopausal') is another constraint's
+            span = m.span("sx") if "sx" in pat.groupindex and m.group("sx") else m.span()
+            return [{"kind": "sex", "span": span, "sex": value}]
     if section and section.lower() in ("sex", "gender"):
         low = text.lower()
         value = "ALL" if "male" in low and "female" in low else "FEMALE" if "female" in low else (

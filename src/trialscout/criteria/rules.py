@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 RULE_FILES = (
-    "headings.json", "context.json", "patterns.json", "concepts.json", "groups.json",
+    "headings.json", "context.json", "patterns.json", "concepts.json", "groups.json", "coverage.json",
 )
 
 

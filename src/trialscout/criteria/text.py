@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 _ONE_TO_ONE = {
     "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u200b": " ", "\u3000": " ",
@@ -78,3 +79,21 @@ def tokens(text: str) -> list[tuple[str, int, int]]:
 
 def phrase_key(text: str) -> str:
     return " ".join(t for t, _, _ in tokens(text))
+
+
+@cache
+def _stemmer() -> Any:
+    import snowballstemmer  # pure Python; imported on first use
+
+    return snowballstemmer.stemmer("english")
+
+
+WORD_KEY_CHARS = 7
+"""Word keys keep this many letters of the stem: 'compliance'/'compliant', 'diagnosis'/'diagnoses' meet."""
+
+
+@lru_cache(maxsize=65536)
+def word_key(word: str) -> str:
+    """A word's comparison key: lower case, possessive dropped, Snowball stem cut to `WORD_KEY_CHARS` letters."""
+    low = word.lower().replace("’", "'").removesuffix("'s").strip("'-")
+    return _stemmer().stemWord(low)[:WORD_KEY_CHARS]

@@ -11,14 +11,16 @@ from importlib import resources
 from typing import Any
 
 from trialscout.match.evaluate import evaluate
+from trialscout.match.policy import policy as absence_policy
 from trialscout.match.structured import structured_criteria
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
-from trialscout.model.match import TrialMatch
+from trialscout.model.match import CriterionResult, TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.vocab import oncotree
 
-__all__ = ["criteria_for", "expansion_words", "match_study", "patient_query", "query_words", "score"]
+__all__ = ["criteria_for", "expansion_words", "match_study", "patient_query", "query_words", "score",
+           "verdict_counts"]
 
 RELEVANCE_WEIGHT = 1.0
 """Topicality (the search score relative to the best candidate's) carries the ranking..."""
@@ -45,27 +47,42 @@ def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> li
 
 
 def score(eligibility: str, relevance: float, counts: dict[str, int]) -> float:
-    """Relevance (0–1) first; the share of computable criteria passed adds a little; ineligibility subtracts."""
-    computable = counts.get("pass", 0) + counts.get("fail", 0) + counts.get("unknown", 0)
-    passed = counts.get("pass", 0) / computable if computable else 0.0
+    """Relevance (0–1) first; the share of the criteria that apply which the patient is known to meet adds a
+    little (a presumed pass counts half, a criterion nothing of which was understood counts as not met);
+    ineligibility subtracts."""
+    applying = sum(counts.get(k, 0) for k in ("pass", "fail", "unknown", "not_computable"))
+    known = counts.get("pass", 0) - 0.5 * counts.get("presumed", 0)
+    passed = known / applying if applying else 0.0
     value = RELEVANCE_WEIGHT * relevance + PASSED_WEIGHT * passed
     return value - INELIGIBLE_PENALTY if eligibility == "ineligible" else value
 
 
 def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] | None = None,
-                relevance: float = 0.0, today: dt.date | None = None) -> TrialMatch:
-    """Every criterion of the trial (its written ones, then its record's age range and sex) against the facts."""
+                relevance: float = 0.0, today: dt.date | None = None, policy: str | None = None) -> TrialMatch:
+    """Every criterion of the trial (its written ones, then its record's age range and sex) against the facts,
+    under an absence policy (`default` or `strict`, see `match/rules/policy.json`)."""
     crits = (criteria if criteria is not None else criteria_for(study)) + structured_criteria(study)
-    eligibility, results = evaluate(crits, study.eligibility_text or "", facts, today)
-    counts = {"pass": 0, "fail": 0, "unknown": 0, "not_computable": 0}
+    rules = absence_policy(policy)
+    eligibility, results = evaluate(crits, study.eligibility_text or "", facts, today, rules)
+    counts = verdict_counts(results)
+    value = score(eligibility, relevance, counts)
+    return TrialMatch(nct_id=study.nct_id, title=study.brief_title, eligibility=eligibility,
+                      relevance=relevance, score=value, counts=counts, criteria=results, policy=rules.name)
+
+
+def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
+    """Criteria by verdict, each counted once: pass (and, of them, `presumed`), fail, unknown, not_applicable,
+    not_computable (unknown, nothing of it understood); a group's alternatives under `alternative`."""
+    counts = {"pass": 0, "presumed": 0, "fail": 0, "unknown": 0, "not_applicable": 0, "not_computable": 0}
     for r in results:
         if r.alternative_of is not None:  # settled through its lead-in, which counts the group once
             counts["alternative"] = counts.get("alternative", 0) + 1
+        elif r.verdict == "unknown" and not r.computable:
+            counts["not_computable"] += 1
         else:
-            counts[r.verdict if r.computable else "not_computable"] += 1
-    value = score(eligibility, relevance, counts)
-    return TrialMatch(nct_id=study.nct_id, title=study.brief_title, eligibility=eligibility,
-                      relevance=relevance, score=value, counts=counts, criteria=results)
+            counts[r.verdict] += 1
+            counts["presumed"] += r.verdict == "pass" and r.presumed
+    return counts
 
 
 def patient_query(facts: PatientFacts) -> str:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
+from trialscout.match.links import links
+from trialscout.match.policy import Policy, presumption_key
+from trialscout.match.policy import policy as absence_policy
+from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
@@ -22,23 +27,30 @@ _EXAMPLES_OPEN = re.compile(r"\(\s*(?:including|includes|incl\.|e\.g\.?|such\s+a
 _LIST_KINDS = frozenset({"condition", "biomarker"})
 
 
-def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding) -> Verdict:
-    """Turn 'does the statement hold' into pass/fail for this criterion's polarity.
+def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding,
+                      policy: Policy | None = None) -> tuple[Verdict, bool]:
+    """Turn 'does the statement hold' into pass/fail for this criterion's polarity, and whether the pass is
+    presumed.
 
     Inclusion: the statement must hold. Exclusion: it must not. A negated statement ("no brain
     metastases") flips it. A hypothetical one ("if of childbearing potential, ...") can pass but never fail:
     whether its condition applies is not known. A washout ("at least 3 years since chemotherapy") is met by a
-    patient who never had the therapy, whichever the criterion's type.
+    patient who never had the therapy, whichever the criterion's type. When the record says nothing
+    (`finding.missing`), the absence policy may presume the thing absent: that can pass a patient (presumed,
+    to confirm), never fail one.
     """
-    if finding.holds is None:
-        return "unknown"
-    if finding.absent and _washout(c):
-        return "pass"
-    statement = not finding.holds if c.negated else finding.holds
+    holds, presumed = finding.holds, False
+    if holds is None and finding.missing and policy is not None and policy.presumes(presumption_key(c)):
+        holds, presumed = False, True
+    if holds is None:
+        return "unknown", False
+    if (finding.absent or presumed) and _washout(c):
+        return "pass", presumed
+    statement = not holds if c.negated else holds
     ok = statement if criterion_type == "inclusion" else not statement
-    if c.hypothetical and not ok:
-        return "unknown"
-    return "pass" if ok else "fail"
+    if not ok and (c.hypothetical or presumed):
+        return "unknown", False
+    return ("pass", presumed) if ok else ("fail", False)
 
 
 def _washout(c: Constraint) -> bool:
@@ -46,20 +58,61 @@ def _washout(c: Constraint) -> bool:
 
 
 def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: PatientFacts,
-                       today: dt.date, ctype: str | None = None) -> CriterionResult:
+                       today: dt.date, ctype: str | None = None, policy: Policy | None = None) -> CriterionResult:
     """One criterion's verdict; `ctype` overrides its polarity (a sub-item of 'No history of any of the
-    following:' is read as an exclusion)."""
+    following:' is read as an exclusion); `policy` is the absence policy (None: the default)."""
     ctype = ctype or criterion.type
-    usable = _applicable(criterion.constraints, facts, today)
-    evidence = [_evidence(c, ctype, criterion, block, facts, today) for c in usable]
+    policy = policy or absence_policy()
+    scope = applicability(criterion, ctype, block, facts, today)
+    if scope.whole:
+        return _not_applicable(index, criterion, scope.whole)
+    kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside]
+    usable = _applicable(kept, facts, today)
+    evidence = [_evidence(c, ctype, criterion, block, facts, today, policy) for c in usable]
     verdict = _combine_inline(criterion, ctype, usable, evidence, block)
-    computable = bool(usable)
+    if not usable:
+        return unstructured(index, criterion, ctype, facts, policy, set_aside=bool(scope.outside))
     question = None
-    if verdict == "unknown" and computable:
+    if verdict == "fail" and criterion.unread:
+        verdict = "unknown"
+        question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
+    presumed = verdict == "pass" and any(e.presumed for e in evidence if e.verdict == "pass")
+    if presumed:
+        verdict, question, evidence = _confirm_presumption(criterion, ctype, facts, policy, evidence)
+    elif verdict == "unknown" and question is None:
         question = next((e.reason for e in evidence if e.verdict == "unknown"), None)
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
-                           computable=computable, verdict=verdict if computable else "unknown",
-                           evidence=evidence, question=question)
+                           computable=True, verdict=verdict, presumed=verdict == "pass" and presumed,
+                           evidence=evidence, question=question, unread=criterion.unread)
+
+
+def _not_applicable(index: int, criterion: Criterion, why: str) -> CriterionResult:
+    evidence = Evidence(verdict="not_applicable", reason=why, constraint={"kind": "population"},
+                        criterion_text=criterion.text)
+    return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
+                           computable=True, verdict="not_applicable", evidence=[evidence], unread=criterion.unread)
+
+
+def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, policy: Policy,
+                         evidence: list[Evidence]) -> tuple[Verdict, str | None, list[Evidence]]:
+    """A presumed pass holds only while the record is silent on the criterion: a note sentence sharing its words
+    makes it a question to look at (unknown), unless every shared word is negated there (then it is confirmed)."""
+    found = links(criterion.text, facts)
+    if found and all(link.negated for link in found):
+        said = found[0]
+        confirmed = [e.model_copy(update={"presumed": False, "fact": said.text, "reason": f"the record says: "
+                                          f"'{said.text.strip()}'", "source": link_source(said, facts)})
+                     if e.presumed else e for e in evidence]
+        return "pass", None, confirmed
+    if found:
+        said = found[0]
+        related = Evidence(verdict="unknown", reason=f"the record mentions {', '.join(said.words)}: "
+                           f"'{said.text.strip()}'", constraint={"kind": "link"}, criterion_text=criterion.text,
+                           fact=said.text, source=link_source(said, facts))
+        return "unknown", f"the record speaks of {', '.join(said.words)}: does the criterion apply?", \
+            [*evidence, related]
+    key = next((presumption_key_of(e) for e in evidence if e.presumed), "unlinked_exclusion")
+    return "pass", policy.question(key, criterion.text), evidence
 
 
 def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.date) -> list[Constraint]:
@@ -95,12 +148,14 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
 
 
 def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts: PatientFacts,
-              today: dt.date) -> Evidence:
+              today: dt.date, policy: Policy | None = None) -> Evidence:
     finding = CHECKS[c.kind](c, facts, today)
     start, end = c.span
     words = block[start:end] if 0 <= start < end <= len(block) else criterion.text
-    return Evidence(verdict=constraint_verdict(c, ctype, finding), reason=finding.reason,
-                    constraint=c.to_contract(), criterion_text=words, fact=finding.fact, source=finding.source)
+    verdict, presumed = constraint_verdict(c, ctype, finding, policy)
+    reason = f"{finding.reason} (presumed absent: the record does not mention it)" if presumed else finding.reason
+    return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
+                    fact=finding.fact, source=finding.source, presumed=presumed)
 
 
 def _combine_inline(criterion: Criterion, ctype: str, constraints: list[Constraint], evidence: list[Evidence],
@@ -213,16 +268,19 @@ def _disjunctive(group: list[int], constraints: list[Constraint], block: str) ->
 
 
 def trial_eligibility(results: list[CriterionResult]) -> Eligibility:
-    """From the criteria that stand for themselves: an alternative counts through its group's lead-in."""
-    computable = [r for r in results if r.computable and r.alternative_of is None]
-    if any(r.verdict == "fail" for r in computable):
+    """From the criteria that stand for themselves (an alternative counts through its group's lead-in): one fail
+    makes the patient ineligible; eligible needs every criterion met (perhaps presumed) or not applicable, and
+    at least one met."""
+    standing = [r for r in results if r.alternative_of is None]
+    if any(r.verdict == "fail" for r in standing):
         return "ineligible"
-    if computable and all(r.verdict == "pass" for r in computable):
+    met = [r for r in standing if r.verdict == "pass"]
+    if met and all(r.verdict in ("pass", "not_applicable") for r in standing):
         return "eligible"
     return "uncertain"
 
 
-_ORDER = {"fail": 0, "unknown": 1, "pass": 2}
+_ORDER = {"fail": 0, "unknown": 1, "pass": 2, "not_applicable": 3}
 
 
 def ordered(results: list[CriterionResult]) -> list[CriterionResult]:
@@ -244,9 +302,13 @@ def ordered(results: list[CriterionResult]) -> list[CriterionResult]:
     return sorted(results, key=key)
 
 
-def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts,
-             today: dt.date | None = None) -> tuple[Eligibility, list[CriterionResult]]:
+def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts, today: dt.date | None = None,
+             policy: Policy | str | None = None) -> tuple[Eligibility, list[CriterionResult]]:
     when = facts.as_of or today or dt.date.today()
-    results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i)) for i, c in enumerate(criteria)]
+    rules = policy if isinstance(policy, Policy) else absence_policy(policy)
+    if not has_record(facts):  # an empty record is not silent about anything: nothing is presumed
+        rules = absence_policy("strict")
+    results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i), rules)
+               for i, c in enumerate(criteria)]
     results = combine_groups(criteria, results)
     return trial_eligibility(results), ordered(results)

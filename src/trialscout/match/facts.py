@@ -24,6 +24,7 @@ from trialscout.match.vocab import (
     stage_matches,
     therapy_matches,
 )
+from trialscout.match.population import menopausal
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import PatientFacts, Provenance
 from trialscout.vocab import criterion_scope, is_within
@@ -37,6 +38,8 @@ class Finding:
     source: dict[str, Any] | None = None
     absent: bool = False
     """The record says the fact is absent (or lists such facts completely and it is not among them)."""
+    missing: bool = False
+    """The record says nothing at all about it (`holds` is None): the absence policy decides what that means."""
 
 
 def _src(p: Provenance | None) -> dict[str, Any] | None:
@@ -88,7 +91,7 @@ def _provenances(facts: PatientFacts):
 def check_age(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     years = facts.age_years(today)
     if years is None:
-        return Finding(None, "the patient's age is not known")
+        return Finding(None, "the patient's age is not known", missing=True)
     ok = (c.min_years is None or years >= c.min_years) and (c.max_years is None or years <= c.max_years)
     bounds = f"{c.min_years:g}" if c.min_years is not None else "no minimum"
     bounds += f" to {c.max_years:g}" if c.max_years is not None else " and over"
@@ -100,7 +103,7 @@ def check_sex(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     if c.sex in (None, "ALL"):
         return Finding(True, "open to all sexes")
     if facts.sex is None:
-        return Finding(None, "the patient's sex is not known")
+        return Finding(None, "the patient's sex is not known", missing=True)
     return Finding(facts.sex.value == c.sex, f"sex {facts.sex.value}; criterion: {c.sex}", facts.sex.value,
                    _src(facts.sex.provenance))
 
@@ -114,7 +117,7 @@ def check_performance(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
                        f"{scale} {ps.value}", _src(ps.provenance))
     other = facts.latest_performance()
     if other is None:
-        return Finding(None, f"no {scale} performance status recorded")
+        return Finding(None, f"no {scale} performance status recorded", missing=True)
     if scale == "ECOG" and other.scale in ("KARNOFSKY", "LANSKY"):
         ecog = ecog_from_karnofsky(other.value)
         ok = compare(ecog, c.op, c.value, c.value_high)
@@ -133,7 +136,7 @@ def check_performance(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
 def check_lab(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     lab = facts.latest_lab(c.analyte or "")
     if lab is None:
-        return Finding(None, f"no {c.analyte} result recorded")
+        return Finding(None, f"no {c.analyte} result recorded", missing=True)
     fact = f"{c.analyte} {lab.value:g} {lab.unit or ''}".strip()
     src = _src(lab.provenance)
     for multiple, which in ((c.uln_multiple, "uln"), (c.lln_multiple, "lln")):
@@ -158,10 +161,12 @@ def check_lab(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
 
 
 def check_life_expectancy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
-    return Finding(None, "life expectancy is a clinician's estimate: ask the treating physician")
+    return Finding(None, "life expectancy is a clinician's estimate: ask the treating physician", missing=True)
 
 
 def check_pregnancy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    if c.status in ("postmenopausal", "premenopausal"):
+        return _menopause(c.status, facts, today)
     if c.status not in ("pregnant", "breastfeeding"):
         return Finding(None, "contraception and fertility plans are not in the record")
     if facts.sex is not None and facts.sex.value == "MALE":
@@ -171,8 +176,23 @@ def check_pregnancy(c: Constraint, facts: PatientFacts, today: dt.date) -> Findi
     if value is None:
         if p is not None and p.postmenopausal and c.status == "pregnant":
             return Finding(False, "postmenopausal", "postmenopausal", _src(p.provenance))
-        return Finding(None, f"whether the patient is {c.status} is not recorded")
+        return Finding(None, f"whether the patient is {c.status} is not recorded", missing=True)
     return Finding(value, f"{'is' if value else 'is not'} {c.status}", c.status, _src(p.provenance if p else None))
+
+
+def _menopause(status: str, facts: PatientFacts, today: dt.date) -> Finding:
+    """Menopausal status: as the record states it, else from the age where it leaves no doubt."""
+    if facts.sex is not None and facts.sex.value == "MALE":
+        return Finding(False, f"male patient: not {status}", "MALE", _src(facts.sex.provenance))
+    have = menopausal(facts, today)
+    if have is None:
+        return Finding(None, "menopausal status is not recorded", missing=True)
+    stated = facts.pregnancy is not None and facts.pregnancy.postmenopausal is not None
+    source = facts.pregnancy.provenance if stated and facts.pregnancy else (facts.age.provenance if facts.age
+                                                                             else None)
+    how = "as recorded" if stated else f"from the age, {facts.age_years(today):.0f} years"
+    return Finding(status.startswith(have), f"{have}menopausal ({how}); criterion: {status}", f"{have}menopausal",
+                   _src(source))
 
 
 def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
@@ -209,18 +229,18 @@ def _comorbidity_open(c: Constraint, m: Any) -> str | None:
 
 
 def _absent(facts: PatientFacts, key: str, kind: str, what: str) -> Finding:
-    """A fact not found: False when the record says it is absent or lists such facts completely; else unknown."""
+    """A fact not found: False when the record says it is absent; else missing (the absence policy decides)."""
     for n in facts.negated:
         if key and (n.key == key or key.replace("_", " ") in n.name.lower()):
             return Finding(False, f"the record says no {n.name}", f"no {n.name}", _src(n.provenance), absent=True)
     if structured(facts):
-        return Finding(False, f"{what} (structured record taken as complete)", absent=True)
-    return Finding(None, what)
+        return Finding(None, f"{what} (a structured record lists such facts completely)", missing=True)
+    return Finding(None, what, missing=True)
 
 
 def check_condition(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     if not facts.diagnoses:
-        return Finding(None, "no cancer diagnosis recorded")
+        return Finding(None, "no cancer diagnosis recorded", missing=True)
     parts: list[Finding] = []
     if c.code:
         parts.append(_diagnosis_code(c.code, facts))
@@ -317,7 +337,7 @@ def _absent_unknown(facts: PatientFacts, name: str) -> Finding:
         if same_biomarker(n.key or n.name, name):
             return Finding(None, f"record says negative for {n.name}; status detail unclear", n.name,
                            _src(n.provenance))
-    return Finding(None, f"no {name} result recorded")
+    return Finding(None, f"no {name} result recorded", missing=True)
 
 
 def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
@@ -359,6 +379,24 @@ def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> F
                    t.agent or t.modality, _src(t.provenance))
 
 
+_CONSENT_ASPECTS = {"consent": "consent", "capacity": "consent", "compliance": "comply"}
+
+
+def check_consent(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    """Consent (and the capacity to give it) and compliance with a trial's protocol, as the record states them."""
+    field = _CONSENT_ASPECTS.get(c.aspect or "")
+    if field is None:
+        return Finding(None, f"{(c.aspect or 'this').replace('_', ' ')} is not in the record", missing=True)
+    stated = facts.consent
+    value = getattr(stated, field) if stated is not None else None
+    what = "give informed consent" if field == "consent" else "comply with the trial's protocol"
+    if value is None or stated is None:
+        return Finding(None, f"the record does not say whether the patient will {what}", missing=True)
+    said = stated.provenance.text or what
+    return Finding(value, f"the record says the patient {'will' if value else 'will not'} {what}: '{said}'",
+                   said, _src(stated.provenance))
+
+
 CHECKS: dict[str, Callable[[Constraint, PatientFacts, dt.date], Finding]] = {
     "age": check_age,
     "sex": check_sex,
@@ -370,4 +408,5 @@ CHECKS: dict[str, Callable[[Constraint, PatientFacts, dt.date], Finding]] = {
     "condition": check_condition,
     "biomarker": check_biomarker,
     "prior_therapy": check_prior_therapy,
+    "consent_or_compliance": check_consent,
 }

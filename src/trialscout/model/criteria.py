@@ -60,8 +60,9 @@ is `<=` 28, `at least 6 months since` is `>=` 180), comorbidity windows in month
 """
 
 COMPUTABLE_WITHOUT_FIELDS = {"comorbidity"}
-NEVER_COMPUTABLE = {"consent_or_compliance", "other"}
-_PREGNANCY_COMPUTABLE = {"pregnant", "breastfeeding"}
+NEVER_COMPUTABLE = {"other"}
+_CONSENT_COMPUTABLE = {"consent", "capacity", "compliance"}
+_PREGNANCY_COMPUTABLE = {"pregnant", "breastfeeding", "postmenopausal", "premenopausal"}
 
 
 class Constraint(BaseModel):
@@ -157,6 +158,8 @@ def _is_computable(c: Constraint) -> bool:
         return False
     if c.kind == "pregnancy":
         return c.status in _PREGNANCY_COMPUTABLE
+    if c.kind == "consent_or_compliance":
+        return c.aspect in _CONSENT_COMPUTABLE
     if c.kind == "comorbidity":
         return c.name is not None
     if c.kind == "lab":
@@ -188,6 +191,9 @@ class Criterion(BaseModel):
     level: int = 0
     parent: int | None = None
     """Index (in the same list) of the criterion this one is a sub-item of."""
+    unread: list[str] = Field(default_factory=list)
+    """Words of the criterion that no constraint, cue or filler accounts for (`criteria/rules/coverage.json`): a
+    criterion with unread words was not fully understood, so it never fails a patient."""
     group: GroupKind | None = None
     """Set on a lead-in whose sub-items are alternatives ('one of the following:'): `any_of` — one must hold (in an
     exclusion: any one excludes); `none_of` — none may hold. Without sub-items, the alternatives are the criterion's
@@ -206,6 +212,8 @@ class Criterion(BaseModel):
             "computable": self.computable,
             "constraints": [c.to_contract() for c in self.constraints],
         }
+        if self.unread:
+            out["unread"] = self.unread
         if self.group:
             out["group"] = self.group
         if self.parent is not None:

@@ -152,6 +152,16 @@ class Pregnancy(_Fact):
     provenance: Provenance
 
 
+class Consent(_Fact):
+    """What the record says of the patient's consent to a trial and of their following its protocol."""
+
+    consent: bool | None = None
+    """True: will give (or gave, or can give) informed consent; False: refuses or cannot; None: not said."""
+    comply: bool | None = None
+    """True: will comply with a trial's protocol; False: will not or cannot; None: not said."""
+    provenance: Provenance
+
+
 class Comorbidity(_Fact):
     """A condition other than the cancer (heart failure, HIV, diabetes, ...), or any non-cancer diagnosis."""
 
@@ -206,6 +216,7 @@ class PatientFacts(BaseModel):
     performance_status: list[PerformanceStatus] = Field(default_factory=list)
     prior_therapies: list[PriorTherapy] = Field(default_factory=list)
     pregnancy: Pregnancy | None = None
+    consent: Consent | None = None
     comorbidities: list[Comorbidity] = Field(default_factory=list)
     negated: list[NegatedFinding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

@@ -9,6 +9,7 @@ from trialscout.model.patient import (
     Age,
     Biomarker,
     Comorbidity,
+    Consent,
     Diagnosis,
     NegatedFinding,
     PatientFacts,
@@ -24,6 +25,7 @@ from trialscout.patient.matcher import Match, vocabulary_matcher
 from trialscout.patient.note_facts import (
     find_age,
     find_biomarkers,
+    find_consent,
     find_labs,
     find_nyha,
     find_performance,
@@ -98,6 +100,7 @@ class _NoteReader:
         self.responses()
         self.nyha()
         self.pregnancy()
+        self.consent()
 
     def demographics(self) -> None:
         age = find_age(self.text)
@@ -245,6 +248,20 @@ class _NoteReader:
         if "postmenopausal" in found or "premenopausal" in found:
             preg.postmenopausal = "postmenopausal" in found and "postmenopausal" not in negated
         self.facts.pregnancy = preg
+
+
+    def consent(self) -> None:
+        """Consent and protocol compliance, as stated; a refusal outweighs an agreement in the same note."""
+        found = {k: f for k, f in find_consent(self.text).items() if not (self.ctx.categories(f.start, f.end) & _SKIP)}
+        if not found:
+            return
+        spans = list(found.values())
+        stated = Consent(provenance=self.prov(min(f.start for f in spans), max(f.end for f in spans)))
+        if "consent" in found or "no_consent" in found:
+            stated.consent = "no_consent" not in found
+        if "comply" in found or "no_comply" in found:
+            stated.comply = "no_comply" not in found
+        self.facts.consent = stated
 
 
 def _add(items: list[str], value: str) -> None:

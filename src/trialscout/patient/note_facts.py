@@ -156,6 +156,19 @@ def find_pregnancy(text: str) -> dict[str, Found]:
     return out
 
 
+def find_consent(text: str) -> dict[str, Found]:
+    """What a note says of consent and protocol compliance: keys consent, no_consent, comply, no_comply."""
+    p = load("note_patterns.json")["consent"]
+    out: dict[str, Found] = {}
+    for key, pattern in p.items():
+        if key.startswith("_"):
+            continue
+        m = regex(pattern).search(text)
+        if m:
+            out[key] = Found(True, m.start(), m.end())
+    return out
+
+
 def _biomarker_regex() -> re.Pattern[str]:
     names = "|".join(re.escape(a) for a in sorted(biomarker_aliases(), key=len, reverse=True))
     status = "|".join(re.escape(w) for w in status_words())

@@ -1,0 +1,59 @@
+"""How much of a criterion was understood: its words that no constraint, cue or filler accounts for."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from trialscout.criteria import context, rules, vocab
+from trialscout.criteria.text import word_key
+from trialscout.model.criteria import Constraint
+
+_WORD = re.compile(r"[A-Za-z]+")
+_OPENING_NO = re.compile(r"^[\W\d_]*(?:no|not|none|without)\b", re.IGNORECASE)
+"""An exclusion that opens with 'No' restates itself ('No prior chemotherapy'): the engine reads it so."""
+
+
+@cache
+def _filler() -> frozenset[str]:
+    return frozenset(word_key(w) for w in rules.load("coverage.json")["filler"])
+
+
+@cache
+def _kind_words(kind: str) -> frozenset[str]:
+    return frozenset(word_key(w) for w in rules.load("coverage.json")["kind_words"].get(kind, ()))
+
+
+@cache
+def _group_cues() -> re.Pattern[str]:
+    data = rules.load("groups.json")
+    patterns = [p for part in ("any_of", "none_of", "negated_lead") for p in data[part]["patterns"]]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0) -> list[str]:
+    """The words of one criterion (`text`, starting at `offset` in the block that the constraint spans point
+    into) that nothing understood, in order, each once. Single letters and numbers are never counted."""
+    spans = [(c.span[0] - offset, c.span[1] - offset) for c in constraints]
+    kinds = {c.kind for c in constraints}
+    known = set(_filler()).union(*(_kind_words(k) for k in kinds)) if kinds else set(_filler())
+    cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)]
+    out: list[str] = []
+    for m in _WORD.finditer(text):
+        word = m.group().lower()
+        if len(word) < 2 or word_key(word) in known or word in out:
+            continue
+        if any(a <= m.start() and m.end() <= b for a, b in spans + cues):
+            continue
+        out.append(word)
+    return out
+
+
+def _cue_spans(text: str, ctype: str) -> list[tuple[int, int]]:
+    """Where ConText cues stand ('no', 'history of', 'except', 'if'): the modifier they set is understood."""
+    mentions = [(m.start, m.end) for m in vocab.find(text)]
+    found = {sc.cue for sc in context.scopes(text, mentions, ctype)}
+    opening = _OPENING_NO.match(text) if ctype == "exclusion" else None
+    if opening:
+        found.add((opening.start(), opening.end()))
+    return sorted(found)

@@ -1,0 +1,72 @@
+"""Criteria nothing of which could be checked: what the record's silence, or what it says, makes of them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from trialscout.match.facts import structured
+from trialscout.match.links import Link, links
+from trialscout.match.policy import Policy, presumption_key
+from trialscout.model.criteria import Constraint, Criterion
+from trialscout.model.match import CriterionResult, Evidence
+from trialscout.model.patient import PatientFacts
+
+_WHOLE = {"kind": "criterion"}
+
+
+def link_source(link: Link, facts: PatientFacts) -> dict[str, Any]:
+    """The provenance of a note sentence, as evidence carries it."""
+    out: dict[str, Any] = {"source": "note", "span": list(link.span), "text": link.text}
+    if len(facts.notes) > 1:
+        out["ref"] = f"note {link.note + 1}"
+    return out
+
+
+def presumption_key_of(e: Evidence) -> str:
+    """The presumption key of the constraint an evidence item is about."""
+    try:
+        return presumption_key(Constraint.model_validate(e.constraint))
+    except ValidationError:
+        return str(e.constraint.get("kind", "unlinked_exclusion"))
+
+
+def has_record(facts: PatientFacts) -> bool:
+    """Whether there is a record to be silent: a note, or a structured record (whose lists are complete)."""
+    return bool(facts.notes) or structured(facts)
+
+
+def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFacts, policy: Policy,
+                 set_aside: bool = False) -> CriterionResult:
+    """A criterion none of whose constraints could be checked. It concerns other patients when what was set aside
+    as such was all it said; the record speaks to it when a note sentence shares its words (an exclusion whose
+    every shared word is negated there is met; else the sentence is shown and the question stays open); an
+    exclusion the record is silent on is presumed met under the `unlinked_exclusion` policy; else unknown."""
+    result = CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
+                             computable=False, verdict="unknown", unread=criterion.unread)
+    if set_aside and not criterion.unread:
+        why = "the criterion concerns other patients (see its population)"
+        return result.model_copy(update={"verdict": "not_applicable", "computable": True, "evidence": [
+            Evidence(verdict="not_applicable", reason=why, constraint={"kind": "population"},
+                     criterion_text=criterion.text)]})
+    found = links(criterion.text, facts)
+    if found:
+        said = found[0]
+        words = ", ".join(said.words)
+        if ctype == "exclusion" and all(link.negated for link in found):
+            evidence = Evidence(verdict="pass", reason=f"the record says the patient does not have it: "
+                                f"'{said.text.strip()}'", constraint=_WHOLE, criterion_text=criterion.text,
+                                fact=said.text, source=link_source(said, facts))
+            return result.model_copy(update={"verdict": "pass", "evidence": [evidence]})
+        evidence = Evidence(verdict="unknown", reason=f"the record mentions {words}: '{said.text.strip()}'",
+                            constraint=_WHOLE, criterion_text=criterion.text, fact=said.text,
+                            source=link_source(said, facts))
+        return result.model_copy(update={"evidence": [evidence],
+                                         "question": f"the record speaks of {words}: does the criterion apply?"})
+    if ctype == "exclusion" and policy.presumes("unlinked_exclusion") and has_record(facts):
+        evidence = Evidence(verdict="pass", reason="the record says nothing about this (presumed absent)",
+                            constraint=_WHOLE, criterion_text=criterion.text, presumed=True)
+        return result.model_copy(update={"verdict": "pass", "presumed": True, "evidence": [evidence],
+                                         "question": policy.question("unlinked_exclusion", criterion.text)})
+    return result.model_copy(update={"question": "not understood: read the criterion and ask"})

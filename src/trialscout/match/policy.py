@@ -1,0 +1,57 @@
+"""The absence policy: which silences of a record are presumed absences (rules in `rules/policy.json`)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from trialscout.errors import TrialscoutError
+from trialscout.model.criteria import Constraint
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return json.loads(resources.files("trialscout.match").joinpath("rules/policy.json").read_text("utf-8"))
+
+
+def names() -> tuple[str, ...]:
+    """The policies there are (`default`, `strict`)."""
+    return tuple(_rules()["policies"])
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    presumed: frozenset[str]
+
+    def presumes(self, key: str) -> bool:
+        """Whether the record's silence about this kind of thing counts as its absence."""
+        return key in self.presumed
+
+    def question(self, key: str, what: str) -> str:
+        """What to confirm about a pass presumed under `key`; `what` is the criterion's words."""
+        template = _rules()["questions"].get(key, "confirm: {what}")
+        return template.format(what=" ".join(what.split()))
+
+
+@cache
+def policy(name: str | None = None) -> Policy:
+    """The named policy (None: the default). Raises TrialscoutError naming the policies there are."""
+    rules = _rules()
+    name = name or rules["default_policy"]
+    spec = rules["policies"].get(name)
+    if spec is None:
+        raise TrialscoutError(f"no absence policy {name!r}; there are: {', '.join(names())}", where="--policy")
+    return Policy(name, frozenset(spec["presume_absent"]))
+
+
+def presumption_key(c: Constraint) -> str:
+    """What kind of absence a constraint's silence would be: its kind, or a narrower key (`metastasis_site`)."""
+    for case in _rules()["keys"].get(c.kind, []):
+        value = getattr(c, case["when"])
+        if value is not None and ("in" not in case or value in case["in"]):
+            return str(case["key"])
+    return c.kind

@@ -1,0 +1,117 @@
+"""Who a criterion is about: the parts of it that do not concern this patient (rules in `rules/population.json`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from trialscout.model.criteria import Constraint, Criterion
+from trialscout.model.patient import PatientFacts
+
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+@cache
+def _rules() -> dict[str, Any]:
+    return json.loads(resources.files("trialscout.match").joinpath("rules/population.json").read_text("utf-8"))
+
+
+@cache
+def _pattern(name: str) -> re.Pattern[str]:
+    return re.compile(_rules()[name]["pattern"], re.IGNORECASE)
+
+
+@dataclass
+class Applicability:
+    """The constraints that concern people other than this patient, each with why; `whole` when the criterion
+    as a whole concerns them (its subject is that population), with why."""
+
+    outside: dict[int, str] = field(default_factory=dict)
+    """Index of the constraint in the criterion -> why it does not apply."""
+    whole: str | None = None
+
+
+def menopausal(facts: PatientFacts, today: dt.date) -> str | None:
+    """`pre` or `post` for a woman (stated, else by age where the age leaves no doubt); None when open."""
+    if facts.sex is None or facts.sex.value != "FEMALE":
+        return None
+    if facts.pregnancy is not None and facts.pregnancy.postmenopausal is not None:
+        return "post" if facts.pregnancy.postmenopausal else "pre"
+    years = facts.age_years(today)
+    rule = _rules()["menopause_by_age"]
+    if years is None:
+        return None
+    if years < rule["premenopausal_below"]:
+        return "pre"
+    return "post" if years >= rule["postmenopausal_from"] else None
+
+
+def cannot_become_pregnant(facts: PatientFacts, today: dt.date) -> str | None:
+    """Why this patient cannot become pregnant (`male patient`, `age 67`), or None when they might."""
+    if facts.sex is not None and facts.sex.value == "MALE":
+        return "male patient"
+    years = facts.age_years(today)
+    rule = _rules()["cannot_become_pregnant"]
+    if years is not None and years < rule["min_age"]:
+        return f"age {years:g}: before childbearing age"
+    if facts.sex is None:
+        return None
+    if facts.pregnancy is not None and facts.pregnancy.postmenopausal:
+        return "postmenopausal"
+    if years is not None and years >= rule["max_age"]:
+        return f"age {years:g}: past childbearing age"
+    return None
+
+
+def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFacts,
+                  today: dt.date) -> Applicability:
+    """Which parts of the criterion concern people other than this patient."""
+    out = Applicability()
+    reproductive = set(_rules()["reproductive_statuses"])
+    pregnant_no = cannot_become_pregnant(facts, today)
+    words = _words(criterion, block)
+    sex_is_population = ctype == "exclusion" or bool(_pattern("conditional_sex").search(words)) or any(
+        c.kind == "pregnancy" and c.status in reproductive for c in criterion.constraints)
+    for i, c in enumerate(criterion.constraints):
+        if c.kind == "pregnancy" and c.status in reproductive and pregnant_no:
+            out.outside[i] = f"{pregnant_no}: the criterion concerns people who could become pregnant"
+        elif c.kind == "sex" and c.sex in ("FEMALE", "MALE") and sex_is_population and facts.sex is not None \
+                and facts.sex.value != c.sex:
+            out.outside[i] = f"{facts.sex.value.lower()} patient: the criterion concerns {c.sex.lower()} patients"
+    subject = [i for i in out.outside if _in_subject_position(criterion, criterion.constraints[i], block)]
+    if subject:
+        out.whole = out.outside[subject[0]]
+    elif out.outside and len(out.outside) == len(criterion.constraints):
+        out.whole = next(iter(out.outside.values()))
+    status = _menopause_condition(words)
+    have = menopausal(facts, today) if status else None
+    if status and have and have != status:
+        out.whole = f"{have}menopausal patient: the criterion applies if {status}menopausal"
+    return out
+
+
+def _words(criterion: Criterion, block: str) -> str:
+    s, e = criterion.span
+    return block[s:e] if 0 <= s < e <= len(block) else criterion.text
+
+
+def _menopause_condition(text: str) -> str | None:
+    m = _pattern("menopause_condition").search(text)
+    if not m:
+        return None
+    return "pre" if m.group("pre") else "post"
+
+
+def _in_subject_position(criterion: Criterion, c: Constraint, block: str) -> bool:
+    """Only subject words ('Patients who are', 'If') come between the criterion's start and the constraint."""
+    start = criterion.span[0]
+    if not (start <= c.span[0] <= len(block)):
+        return False
+    before = block[start:c.span[0]].lower()
+    allowed = set(_rules()["subject_words"]["words"])
+    return all(w in allowed for w in _WORD.findall(before))

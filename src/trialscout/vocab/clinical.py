@@ -1,0 +1,297 @@
+"""Clinical concepts of all medicine (diseases, findings, procedures, drugs, drug classes) found in text, with an is-a tree."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+from typing import Any
+
+DATA = "clinical.json.gz"
+FOLD_VERSION = 1
+"""Raise when `fold_token` changes: the shipped phrase keys were folded by it (scripts/make_clinical_vocab.py)."""
+KINDS = ("disease", "finding", "behaviour", "procedure", "device", "drug", "drug_class")
+
+
+@dataclass(frozen=True, slots=True)
+class ConceptMention:
+    start: int
+    end: int
+    text: str
+    ids: tuple[str, ...]
+    """Every concept the phrase names (representative ids, see `canonical`), most specific source first."""
+
+
+# ---------------------------------------------------------------- folding: the same for phrases and text
+_TOKEN = re.compile(r"[^\W\d_]+|\d+")
+_GREEK = {"α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "κ": "kappa", "λ": "lambda", "μ": "mu", "ω": "omega"}
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          "x": "10", "xi": "11", "xii": "12", "xiii": "13"}
+_ROMAN_AFTER = frozenset({"type", "grade", "stage", "class", "phase", "factor", "level"})
+_IRREGULAR = {
+    "metastases": "metastasis", "diagnoses": "diagnosis", "prognoses": "prognosis", "crises": "crisis",
+    "testes": "testis", "apices": "apex", "appendices": "appendix", "varices": "varix", "cervices": "cervix",
+    "cortices": "cortex", "indices": "index", "matrices": "matrix", "vertices": "vertex", "emboli": "embolus",
+    "thrombi": "thrombus", "bronchi": "bronchus", "fungi": "fungus", "calculi": "calculus", "nuclei": "nucleus",
+    "bacilli": "bacillus", "foci": "focus", "nevi": "nevus", "naevi": "nevus", "villi": "villus", "stimuli": "stimulus",
+    "bacteria": "bacterium", "diverticula": "diverticulum", "criteria": "criterion", "phenomena": "phenomenon",
+    "ganglia": "ganglion", "women": "woman", "men": "man", "children": "child", "feet": "foot", "teeth": "tooth",
+    "mice": "mouse", "lice": "louse", "overdoses": "overdose", "series": "series", "species": "species",
+    "rabies": "rabies", "scabies": "scabies", "caries": "caries", "herpes": "herpes", "diabetes": "diabetes",
+    "mumps": "mumps", "biceps": "biceps", "triceps": "triceps", "forceps": "forceps", "viruses": "virus",
+    "fetuses": "fetus", "foetuses": "fetus", "sinuses": "sinus", "plexuses": "plexus", "uteruses": "uterus",
+}
+_KEEP_S = ("ss", "us", "is", "ys")
+
+
+def _spelling(t: str) -> str:
+    """British to American medical spelling (oedema, haemorrhage, anaemia, tumour, randomised, centre)."""
+    if len(t) > 4 and "ae" in t[:-2]:
+        t = t[:-2].replace("ae", "e") + t[-2:]
+    if t.startswith("oe"):
+        t = "e" + t[2:]
+    if len(t) > 5 and "oe" in t:
+        t = t[0] + t[1:].replace("oe", "e")
+    if len(t) > 5 and t.endswith("our"):
+        return t[:-3] + "or"
+    for gb, us in (("isation", "ization"), ("ised", "ized"), ("ising", "izing")):
+        if len(t) > len(gb) + 2 and t.endswith(gb):
+            return t[: -len(gb)] + us
+    if len(t) > 4 and t.endswith(("tre", "bre")):
+        return t[:-2] + "er"
+    return t
+
+
+def _singular(t: str) -> str:
+    if t in _IRREGULAR:
+        return _IRREGULAR[t]
+    if len(t) <= 3 or not t.isalpha():
+        return t
+    if t.endswith("ies") and len(t) > 4:
+        return t[:-3] + "y"
+    if t.endswith("itides"):
+        return t[:-6] + "itis"
+    if t.endswith("oses") and len(t) > 6:
+        return t[:-2] + "is"
+    if t.endswith(("yses", "theses")):
+        return t[:-2] + "is"
+    if t.endswith(("sses", "shes", "tches", "nches", "xes", "zzes")):
+        return t[:-2]
+    if t.endswith("ae") and len(t) > 4:
+        return t[:-1]
+    if t.endswith("s") and not t.endswith(_KEEP_S):
+        return t[:-1]
+    return t
+
+
+@lru_cache(maxsize=1 << 16)
+def fold_token(token: str) -> str:
+    """One word as phrase keys spell it: lower case, accents and Greek letters spelled out, American spelling,
+    singular (`Oedemas` → `edema`, `metastases` → `metastasis`, `β` → `beta`)."""
+    t = token.lower()
+    if not t.isascii():
+        t = "".join(_GREEK.get(ch, ch) for ch in t)
+        t = unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode() or t
+    return _spelling(_singular(t))
+
+
+def tokens(text: str) -> list[tuple[str, int, int]]:
+    """Folded word tokens as (key, start, end): words split at hyphens, slashes, and letter/digit boundaries; a
+    possessive 's dropped; a roman numeral after `type`, `grade`, `stage`, `class`... read as a number."""
+    out: list[tuple[str, int, int]] = []
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        word = m.group()
+        if word in ("s", "S") and s >= 2 and text[s - 1] in "'’" and text[s - 2].isalpha():
+            continue
+        key = fold_token(word)
+        if out and key in _ROMAN and out[-1][0] in _ROMAN_AFTER:
+            key = _ROMAN[key]
+        out.append((key, s, e))
+    return out
+
+
+def fold_phrase(text: str) -> str:
+    """The lookup key of a phrase: its folded tokens joined by single spaces."""
+    return " ".join(t for t, _, _ in tokens(text))
+
+
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+# ---------------------------------------------------------------- the data
+@dataclass(frozen=True)
+class _Vocab:
+    concepts: dict[str, list[Any]]
+    """Representative id -> [label, kind, parents, same-as ids]."""
+    alias: dict[str, str]
+    """Every known id (representatives, merged same-as ids, obsolete alternative ids) -> representative."""
+    phrases: dict[str, list[str]]
+    exact: dict[str, list[tuple[str, list[str]]]]
+    """Phrase key -> [(letters and digits as they must be written, ids)] for case-sensitive abbreviations."""
+    lengths: dict[str, tuple[int, ...]]
+    """First word of a phrase key -> the lengths in words of the phrases starting with it, longest first."""
+    general: frozenset[str]
+
+
+def _read() -> dict[str, Any]:
+    with resources.files("trialscout.vocab").joinpath(DATA).open("rb") as fh:
+        return json.loads(gzip.decompress(fh.read()))
+
+
+@cache
+def _vocab() -> _Vocab:
+    raw = _read()
+    refold = raw.get("fold_version") != FOLD_VERSION
+    phrases: dict[str, list[str]] = raw["phrases"]
+    if refold:  # data folded by another version of fold_token: fold again (slow, correct)
+        phrases = {}
+        for key, ids in raw["phrases"].items():
+            phrases.setdefault(fold_phrase(key), []).extend(ids)
+    exact: dict[str, list[tuple[str, list[str]]]] = {}
+    for form, ids in raw["exact"].items():
+        exact.setdefault(fold_phrase(form), []).append((_alnum(form), ids))
+    lengths: dict[str, set[int]] = {}
+    for key in (*phrases, *exact):
+        words = key.split(" ")
+        lengths.setdefault(words[0], set()).add(len(words))
+    concepts = raw["concepts"]
+    alias = {cid: cid for cid in concepts}
+    for cid, row in concepts.items():
+        for other in row[3]:
+            alias.setdefault(other, cid)
+    for other, cid in raw.get("alt_ids", {}).items():
+        alias.setdefault(other, cid)
+    return _Vocab(concepts, alias, phrases, exact, {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
+                  frozenset(raw["general"]))
+
+
+def load() -> None:
+    """Read the data now (it is otherwise read on first use, once per process)."""
+    _vocab()
+
+
+# ---------------------------------------------------------------- finding concepts in text
+def _bounded(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+
+
+def _ids_at(v: _Vocab, key: str, text: str, start: int, end: int) -> tuple[str, ...]:
+    ids = list(v.phrases.get(key, ()))
+    for form, more in v.exact.get(key, ()):
+        if _alnum(text[start:end]) == form:
+            ids.extend(more)
+    return tuple(dict.fromkeys(ids))
+
+
+def find(text: str) -> list[ConceptMention]:
+    """Every concept named in `text`: the longest phrase first, left to right, no overlaps, whole words only."""
+    v = _vocab()
+    toks = tokens(text)
+    keys = [t[0] for t in toks]
+    out: list[ConceptMention] = []
+    i, n = 0, len(toks)
+    while i < n:
+        step = 1
+        for size in v.lengths.get(keys[i], ()):
+            if i + size > n:
+                continue
+            start, end = toks[i][1], toks[i + size - 1][2]
+            if not _bounded(text, start, end):
+                continue
+            ids = _ids_at(v, keys[i] if size == 1 else " ".join(keys[i:i + size]), text, start, end)
+            if ids:
+                out.append(ConceptMention(start, end, text[start:end], ids))
+                step = size
+                break
+        i += step
+    return out
+
+
+def lookup(phrase: str) -> tuple[str, ...]:
+    """The concepts a whole phrase names (`"heart attack"` → myocardial infarction), empty when none."""
+    hit = find(phrase)
+    return hit[0].ids if len(hit) == 1 and hit[0].start == 0 and hit[0].end == len(phrase.rstrip()) else ()
+
+
+# ---------------------------------------------------------------- the concepts and their tree
+def canonical(cid: str) -> str | None:
+    """The representative id of a concept known by `cid` (a merged MeSH id or an obsolete DO id), or None."""
+    return _vocab().alias.get(cid)
+
+
+def _row(cid: str) -> list[Any]:
+    rep = canonical(cid)
+    if rep is None:
+        raise KeyError(f"unknown clinical concept {cid!r}")
+    return _vocab().concepts[rep]
+
+
+def label(cid: str) -> str:
+    """The preferred name of a concept (KeyError when unknown)."""
+    return _row(cid)[0]
+
+
+def kind(cid: str) -> str:
+    """One of KINDS (KeyError when unknown)."""
+    return _row(cid)[1]
+
+
+def parents(cid: str) -> tuple[str, ...]:
+    """The direct is-a parents (representative ids) of a concept (KeyError when unknown)."""
+    return tuple(_row(cid)[2])
+
+
+def same_as(cid: str) -> tuple[str, ...]:
+    """The representative id and every id merged into it (a DO term and its MeSH descriptor)."""
+    rep = canonical(cid)
+    return (rep, *_vocab().concepts[rep][3]) if rep else (cid,)
+
+
+@cache
+def _rep_ancestors(rep: str) -> frozenset[str]:
+    seen = {rep}
+    todo = [rep]
+    concepts = _vocab().concepts
+    while todo:
+        for p in concepts[todo.pop()][2]:
+            if p not in seen:
+                seen.add(p)
+                todo.append(p)
+    return frozenset(seen)
+
+
+@cache
+def ancestors(cid: str) -> frozenset[str]:
+    """Every id of the concept and of all concepts above it, same-as ids included; {cid} when unknown."""
+    rep = canonical(cid)
+    if rep is None:
+        return frozenset({cid})
+    concepts = _vocab().concepts
+    return frozenset(x for a in _rep_ancestors(rep) for x in (a, *concepts[a][3])) | {cid}
+
+
+def subsumes(general: str, specific: str) -> bool:
+    """True when `specific` is `general` or lies below it (atenolol below beta blockers)."""
+    g, s = canonical(general), canonical(specific)
+    if g is None or s is None:
+        return general == specific
+    return g in _rep_ancestors(s)
+
+
+@cache
+def depth(cid: str) -> int:
+    """Fewest is-a steps from the concept up to a root (0 for a root; KeyError when unknown)."""
+    ps = parents(cid)
+    return 0 if not ps else 1 + min(depth(p) for p in ps)
+
+
+def is_general(cid: str) -> bool:
+    """True for a concept too broad to decide anything ("disease", "syndrome", "drug", "therapy")."""
+    rep = canonical(cid)
+    return rep is not None and rep in _vocab().general
