@@ -15,6 +15,7 @@ _FLAG = {"NEGATED_EXISTENCE": "negated", "EXCEPTION": "drop", "DROP": "drop", "P
          "DROP_NEGATED": "drop_if_negated",
          "HYPOTHETICAL": "hypothetical", "HISTORICAL": "historical"}
 _STOPPERS = ("TERMINATE", "EXCEPTION", "PERMISSION")
+_COLON_AFTER = re.compile(r"\s*(?:for\s*)?:")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +105,10 @@ def scopes(text: str, protected: list[tuple[int, int]], ctype: str | None = None
         if flag is None:
             continue
         closed = _bracket_end(text, s)
+        if cue.category == "EXCEPTION" and _COLON_AFTER.match(text, e):
+            # 'except: A. B.' lists the exceptions after the colon, each its own sentence, to the criterion's end
+            out.append(Scope(flag, e, closed, cue.kinds, (s, e)))
+            continue
         if cue.direction in ("forward", "bidirectional"):
             end = next((x for x in stops if x >= e and not (text[x] == ":" and not text[e:x].strip())), len(text))
             out.append(Scope(flag, e, min(end, closed, e + cue.max_chars), cue.kinds, (s, e)))

@@ -37,6 +37,8 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
     spans = [(c.span[0] - offset, c.span[1] - offset) for c in constraints]
     kinds = {c.kind for c in constraints}
     known = set(_filler()).union(*(_kind_words(k) for k in kinds)) if kinds else set(_filler())
+    # a limit 'if proven liver metastases' is understood: its condition is the constraint's `applies_if`
+    known |= {word_key(w) for c in constraints if c.applies_if for w in (*c.applies_if.split("_"), "proven", "if")}
     cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)]
     out: list[str] = []
     for m in _WORD.finditer(text):

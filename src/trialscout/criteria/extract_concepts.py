@@ -23,7 +23,7 @@ _CONCURRENT = re.compile(r"\b(?:concurrent|concomitant|currently\s+(?:receiving|
                          r"receiving|during\s+the\s+study|while\s+on\s+study|undergoing)\b", re.IGNORECASE)
 _ROMAN = {"0": 0, "I": 1, "II": 2, "III": 3, "IV": 4, "Ⅰ": 1, "Ⅱ": 2, "Ⅲ": 3, "Ⅳ": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _STAGE_RE = re.compile(r"\bstage[s]?\s*(?P<list>(?:(?:0|IV|III|II|I|Ⅳ|Ⅲ|Ⅱ|Ⅰ|[1-4])[A-C]?[1-3]?"
-                       r"(?:\s*(?:-|to|through|or|/|,|and|&)\s*(?:stage\s*)?)?)+)", re.IGNORECASE)
+                       r"(?:(?:\s*(?:-|to|through|or|/|,|and|&))+\s*(?:stage\s*)?)?)+)", re.IGNORECASE)
 _STAGE_ITEM = re.compile(r"(0|IV|III|II|I|Ⅳ|Ⅲ|Ⅱ|Ⅰ|[1-4])([A-C]?[1-3]?)", re.IGNORECASE)
 _TNM_RE = re.compile(r"\b[cpy]?T(?:[0-4][a-d]?|is|x)\s*,?\s*N[0-3x][a-c]?\s*,?\s*M[01x][a-c]?\b")
 

@@ -264,7 +264,13 @@ def _bare_uln_re() -> re.Pattern[str]:
 
 
 _NORMAL = re.compile(r"[^\d;]{0,25}?\b(?:within\s+(?:the\s+)?(?:institutional\s+)?normal\s+(?:limits?|ranges?)|"
-                     r"wnl|(?:is|are|be|levels?)\s+normal)\b", re.IGNORECASE)
+                     r"wnl|(?:is|are|be|levels?)\s+normal)\b|\s*:?\s*normal\b(?!\s+(?:limits?|ranges?|upper|lower))",
+                     re.IGNORECASE)
+_WORD_MULTIPLE = re.compile(rf"[^\d;]{{0,25}}?(?P<comp>{comp_re()})\s*(?P<mult>twice|two\s+times|double|thrice|"
+                            r"three\s+times|four\s+times|five\s+times)\s+(?:the\s+)?(?:institutional\s+)?"
+                            r"(?:upper\s+limits?\s+of\s+)?(?:the\s+)?normal\b", re.IGNORECASE)
+_MULTIPLES = {"twice": 2.0, "two times": 2.0, "double": 2.0, "thrice": 3.0, "three times": 3.0, "four times": 4.0,
+              "five times": 5.0}
 _TIME_AFTER = re.compile(r"\s*(?:days?|weeks?|months?|years?|hours?|hrs?|wks?|cycles?|doses?|times?\s+per)\b",
                          re.IGNORECASE)
 
@@ -391,6 +397,10 @@ def _no_number(text: str, pos: int, limit: int) -> list[dict[str, Any]]:
     if m:
         return [{"num": 1.0, "op": op_of(m), "uln" if m.group("uln") else "lln": True,
                  "start": m.start("comp"), "end": m.end()}]
+    w = _WORD_MULTIPLE.match(text, pos, limit)
+    if w:
+        return [{"num": _MULTIPLES[" ".join(w.group("mult").lower().split())], "op": op_of(w), "uln": True,
+                 "start": w.start("comp"), "end": w.end()}]
     n = _NORMAL.match(text, pos, limit)
     if n:
         return [{"num": 1.0, "normal": True, "start": pos, "end": n.end()}]

@@ -24,8 +24,10 @@ _INLINE_BULLET = re.compile(r"(?<=[^\s\d])\s+[-•*]\s+(?=[A-Za-z(\"'])|(?<=\d)\
 _HARD_BULLET = re.compile(r"\s*•\s*")
 _SENTENCE = re.compile(r"(?<=[.;!?。])\s+(?=\S)")
 _PDQ_SENTENCE = re.compile(r"(?<=[a-z0-9%)\]])[.;]\s+(?=[A-Z])")
-_CONNECTIVE_BEFORE = re.compile(r"\b(?:and|or|of|with|the|to|than|by|in|for|on|at|from|e\.g|i\.e|including|nor)\W*$",
-                                re.IGNORECASE)
+_CONNECTIVE_BEFORE = re.compile(r"\b(?:and|or|of|with|the|to|than|by|in|for|on|at|from|e\.g|i\.e|including|nor|"
+                                r"no|not|without|any)\W*$", re.IGNORECASE)
+_EXCEPT_LIST = re.compile(r"\b(?:except|excepting|other\s+than)(?:\s+for)?\s*:", re.IGNORECASE)
+"""'No second malignancy except: A. B.': the sentences after the colon are the exceptions, not new criteria."""
 
 
 @dataclass
@@ -270,6 +272,9 @@ def _split_pdq(t: str, s: int, e: int) -> list[tuple[int, int, str | None]]:
         starts = {m.end() for m in _starters().finditer(t, a, b)
                   if not _CONNECTIVE_BEFORE.search(t, max(a, m.start() - 12), m.start())}
         cuts = sorted({a, b} | {m.end() for m in _PDQ_SENTENCE.finditer(t, a, b)} | starts)
+        exceptions = _EXCEPT_LIST.search(t, a, b)
+        if exceptions:
+            cuts = [c for c in cuts if c <= exceptions.start() or c == b]
         out.extend((cuts[i], cuts[i + 1], lab) for i in range(len(cuts) - 1))
     return out
 

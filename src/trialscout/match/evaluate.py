@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from trialscout.criteria.remarks import permits
 from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
@@ -25,10 +26,11 @@ _OR_TAIL = re.compile(r"^(?:(?!\band\b)[^()])*,?\s*\bor\b", re.IGNORECASE)
 _EXAMPLES_OPEN = re.compile(r"\(\s*(?:including|includes|incl\.|e\.g\.?|such\s+as|i\.e\.?|for\s+example)",
                             re.IGNORECASE)
 _LIST_KINDS = frozenset({"condition", "biomarker"})
+_CONDITION_KINDS = frozenset({"comorbidity", "concept"})
 
 
-def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding,
-                      policy: Policy | None = None) -> tuple[Verdict, bool]:
+def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, policy: Policy | None = None,
+                      key: str | None = None) -> tuple[Verdict, bool]:
     """Turn 'does the statement hold' into pass/fail for this criterion's polarity, and whether the pass is
     presumed.
 
@@ -40,7 +42,7 @@ def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding,
     to confirm), never fail one.
     """
     holds, presumed = finding.holds, False
-    if holds is None and finding.missing and policy is not None and policy.presumes(presumption_key(c)):
+    if holds is None and finding.missing and policy is not None and policy.presumes(key or presumption_key(c)):
         holds, presumed = False, True
     if holds is None:
         return "unknown", False
@@ -63,12 +65,15 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     following:' is read as an exclusion); `policy` is the absence policy (None: the default)."""
     ctype = ctype or criterion.type
     policy = policy or absence_policy()
+    if permits(criterion.text):
+        return _permission(index, criterion)
     scope = applicability(criterion, ctype, block, facts, today)
     if scope.whole:
         return _not_applicable(index, criterion, scope.whole)
     kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside]
     usable = _applicable(kept, facts, today)
-    evidence = [_evidence(c, ctype, criterion, block, facts, today, policy) for c in usable]
+    named = any(c.kind in _CONDITION_KINDS for c in usable)
+    evidence = [_evidence(c, ctype, criterion, block, facts, today, policy, named) for c in usable]
     verdict = _combine_inline(criterion, ctype, usable, evidence, block)
     if not usable:
         return unstructured(index, criterion, ctype, facts, policy, set_aside=bool(scope.outside))
@@ -84,6 +89,13 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
                            computable=True, verdict=verdict, presumed=verdict == "pass" and presumed,
                            evidence=evidence, question=question, unread=criterion.unread)
+
+
+def _permission(index: int, criterion: Criterion) -> CriterionResult:
+    evidence = Evidence(verdict="pass", reason="a permission: it asks nothing of the patient",
+                        constraint={"kind": "permission"}, criterion_text=criterion.text)
+    return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
+                           computable=True, verdict="pass", evidence=[evidence])
 
 
 def _not_applicable(index: int, criterion: Criterion, why: str) -> CriterionResult:
@@ -148,11 +160,14 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
 
 
 def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts: PatientFacts,
-              today: dt.date, policy: Policy | None = None) -> Evidence:
+              today: dt.date, policy: Policy | None = None, condition_named: bool = False) -> Evidence:
+    """One constraint's verdict and why. A lab limit in a criterion that names a condition ('severe renal
+    impairment (creatinine > 3 mg/dL)') defines that condition: its silence is the condition's."""
     finding = CHECKS[c.kind](c, facts, today)
     start, end = c.span
     words = block[start:end] if 0 <= start < end <= len(block) else criterion.text
-    verdict, presumed = constraint_verdict(c, ctype, finding, policy)
+    key = "lab_of_condition" if c.kind == "lab" and condition_named else None
+    verdict, presumed = constraint_verdict(c, ctype, finding, policy, key)
     reason = f"{finding.reason} (presumed absent: the record does not mention it)" if presumed else finding.reason
     return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
                     fact=finding.fact, source=finding.source, presumed=presumed)

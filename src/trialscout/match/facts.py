@@ -65,6 +65,15 @@ def compare(x: float, op: str | None, v: float | None, high: float | None = None
     return None
 
 
+def compare_censored(x: float, comparator: str, op: str | None, v: float | None,
+                     high: float | None = None) -> bool | None:
+    """A result known only as beyond a limit ('> 100', what 'tachycardic' states): True or False when every value
+    beyond it gives the same answer, else None."""
+    far = 1e12 if comparator in (">", ">=") else -1e12
+    near, outer = compare(x, op, v, high), compare(far, op, v, high)
+    return near if near == outer else None
+
+
 def _op_text(op: str | None, v: float | None, high: float | None = None, unit: str = "") -> str:
     if op == "between":
         return f"between {v:g} and {high:g}{unit}"
@@ -155,6 +164,11 @@ def check_lab(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
                            f"= {multiple * limit:g} {limit_unit or ''}{note}", fact, src)
     if lab.value_std is None or (c.unit and lab.unit_std and c.unit != lab.unit_std):
         return Finding(None, f"{fact}: unit not understood, cannot compare with {c.unit}", fact, src)
+    if lab.comparator:
+        ok = compare_censored(lab.value_std, lab.comparator, c.op, c.value, c.value_high)
+        return Finding(ok, f"{c.analyte} {lab.comparator} {lab.value_std:g} {lab.unit_std or ''} (as '{lab.provenance.text}' "
+                           f"states it); criterion: {_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}",
+                       fact, src)
     ok = compare(lab.value_std, c.op, c.value, c.value_high)
     return Finding(ok, f"{c.analyte} {lab.value_std:g} {lab.unit_std or ''}; criterion: "
                        f"{_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}", fact, src)
@@ -245,7 +259,7 @@ def check_condition(c: Constraint, facts: PatientFacts, today: dt.date) -> Findi
     if c.code:
         parts.append(_diagnosis_code(c.code, facts))
     if c.stage:
-        parts.append(_best(facts, lambda d: stage_matches(d.stage, c.stage or []), "stage",
+        parts.append(_best(facts, lambda d: stage_matches(_stage(d), c.stage or []), "stage",
                            f"stage {'/'.join(c.stage)}"))
     settings = checkable_settings(c.setting)
     if settings:
@@ -278,6 +292,13 @@ def _diagnosis_code(code: str, facts: PatientFacts) -> Finding:
         d, have = coded[0]
         return Finding(False, f"diagnosis {d.name} ({have}) is not {code}", d.name, _src(d.provenance))
     return Finding(None, f"diagnosis {facts.diagnoses[0].name} could not be coded to compare with {code}")
+
+
+def _stage(d: Any) -> str | None:
+    """The recorded stage; a cancer recorded as metastatic (or with distant metastases) is stage IV."""
+    if d.stage:
+        return str(d.stage)
+    return "IV" if "metastatic" in d.setting or d.metastatic_sites else None
 
 
 def _setting_holds(d: Any, wanted: list[str]) -> bool | None:
@@ -360,6 +381,8 @@ def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> F
             return Finding(None, f"had {t.agent or t.modality}: whether it is {label.replace('_', ' ')} is not known",
                            t.agent or t.modality, _src(t.provenance))
         return _absent(facts, label, "therapy", f"no prior {label.replace('_', ' ')} recorded")
+    if c.concurrent:
+        return _concurrent(matches, label)
     if c.window_days is None:
         t = matches[0]
         return Finding(True, f"had {t.agent or t.modality}", t.agent or t.modality, _src(t.provenance))
@@ -395,6 +418,23 @@ def check_consent(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
     said = stated.provenance.text or what
     return Finding(value, f"the record says the patient {'will' if value else 'will not'} {what}: '{said}'",
                    said, _src(stated.provenance))
+
+
+def _concurrent(matches: list[Any], label: str) -> Finding:
+    """A criterion on concurrent therapy: only a therapy the record says is current holds; one it says is past
+    does not; one it does not date leaves it open."""
+    now = [t for t in matches if t.current is True]
+    if now:
+        t = now[0]
+        return Finding(True, f"currently on {t.agent or t.modality}", t.agent or t.modality, _src(t.provenance))
+    open_ = [t for t in matches if t.current is None and t.end is None]
+    if open_:
+        t = open_[0]
+        return Finding(None, f"had {t.agent or t.modality}; whether it is still given is not recorded",
+                       t.agent or t.modality, _src(t.provenance))
+    t = matches[0]
+    return Finding(False, f"{t.agent or t.modality} is a past therapy, not a concurrent "
+                          f"{label.replace('_', ' ')}", t.agent or t.modality, _src(t.provenance))
 
 
 CHECKS: dict[str, Callable[[Constraint, PatientFacts, dt.date], Finding]] = {

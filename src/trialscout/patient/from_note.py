@@ -36,6 +36,7 @@ from trialscout.patient.note_facts import (
 )
 from trialscout.patient.note_merge import merge_diagnoses
 from trialscout.patient.rules import load, regex
+from trialscout.patient.vitals import find_vitals
 from trialscout.patient.vocab import class_of, metastasis_mentions
 
 _KIND = {"cancer": "condition", "comorbidity": "condition", "symptom": "symptom", "drug": "therapy",
@@ -142,11 +143,23 @@ class _NoteReader:
             items = [PriorTherapy(modality="drug", agent_class=term.data, provenance=prov)]
         else:
             items = [PriorTherapy(modality=term.key, agent=m.text.lower(), provenance=prov)]  # type: ignore[arg-type]
+        current = self.currency(m.start)
         for item in items:
+            item.current = current
             if all((t.modality, t.agent, t.agent_class) != (item.modality, item.agent, item.agent_class)
                    for t in self.facts.prior_therapies):
                 self.facts.prior_therapies.append(item)
                 self.therapy_spans.append((m.start, item))
+
+    def currency(self, pos: int) -> bool | None:
+        """Whether a therapy named at `pos` is current (True), past (False) or not said (None): the nearest
+        time word before it in its sentence decides."""
+        s, _ = self.ctx.sentence_of(pos)
+        before = self.text[s:pos]
+        rules = load("note_patterns.json")["therapy_time"]
+        hits = [(m.end(), True) for m in regex(rules["current"]).finditer(before)]
+        hits += [(m.end(), False) for m in regex(rules["past"]).finditer(before)]
+        return max(hits)[1] if hits else None
 
     def metastases(self) -> None:
         for site, start, end in metastasis_mentions(self.text):
@@ -181,7 +194,10 @@ class _NoteReader:
         return min(near, key=lambda x: x[0])[1] if near else None
 
     def labs(self) -> None:
-        for f in find_labs(self.text):
+        found = find_labs(self.text)
+        spans = [(f.start, f.end) for f in found]
+        found += [v for v in find_vitals(self.text) if not any(a < v.end and v.start < b for a, b in spans)]
+        for f in found:
             s, e = self.ctx.sentence_of(f.start)
             if "respectively" in self.text[s:e].lower() or self.ctx.categories(f.start, f.end) & _SKIP:
                 continue
