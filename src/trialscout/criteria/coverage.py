@@ -21,7 +21,9 @@ def _filler() -> frozenset[str]:
 
 @cache
 def _kind_words(kind: str) -> frozenset[str]:
-    return frozenset(word_key(w) for w in rules.load("coverage.json")["kind_words"].get(kind, ()))
+    table = rules.load("coverage.json")["kind_words"]
+    words = table.get(kind, table.get(table.get("_same_as", {}).get(kind, ""), ()))
+    return frozenset(word_key(w) for w in words)
 
 
 @cache

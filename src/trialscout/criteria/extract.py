@@ -15,7 +15,8 @@ from trialscout.model.criteria import Constraint
 MAX_CHARS = 4000
 """Extraction reads at most this much of one criterion (keeps time per record bounded)."""
 
-_MODIFIABLE = {"condition", "comorbidity", "prior_therapy", "pregnancy", "biomarker", "other", "consent_or_compliance"}
+_MODIFIABLE = {"condition", "comorbidity", "concept", "prior_therapy", "pregnancy", "biomarker", "other",
+               "consent_or_compliance"}
 
 
 @cache
@@ -49,7 +50,22 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_dict.simple(text, mentions, "consent_or_compliance", "consent_or_compliance", "aspect", skip)
     found += extract_dict.simple(text, mentions, "other", "other", "name", skip)
     found += extract_dict.sex(text, section)
+    found = _prefer_concepts(found, extract_dict.concepts(text, found, skip, wider=True))
     return _apply_context(text, ctype, mentions, found)
+
+
+def _prefer_concepts(found: list[dict[str, Any]], concepts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A concept that names more than a comorbidity inside it ('valvular heart disease' around 'heart disease') is
+    the constraint; a setting word left without a cancer ('untreated Lyme disease') belongs to the concept."""
+    def inside(f: dict[str, Any], c: dict[str, Any]) -> bool:
+        return c["span"][0] <= f["span"][0] and f["span"][1] <= c["span"][1] and f["span"] != c["span"]
+
+    diseases = [c for c in concepts if c.get("concept_kind") == "disease"]
+    kept = [f for f in found if not (f["kind"] == "comorbidity" and any(inside(f, c) for c in concepts))]
+    if diseases and not any(f["kind"] == "condition" and (f.get("code") or f.get("stage") or f.get("metastasis_site"))
+                            for f in kept):
+        kept = [f for f in kept if not (f["kind"] == "condition" and set(f) <= {"kind", "span", "setting", "name"})]
+    return kept + concepts
 
 
 def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],

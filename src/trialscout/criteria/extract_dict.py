@@ -20,8 +20,8 @@ from trialscout.criteria.extract_concepts import (
 from trialscout.criteria.numeric import NUM, comp_re, op_of, parse_num
 from trialscout.criteria.vocab import Mention, site_specific
 from trialscout.criteria.vocab import find as find_mentions
+from trialscout.vocab import clinical, is_within
 from trialscout.vocab import comorbidities as comorbidity_vocab
-from trialscout.vocab import is_within
 
 Found = dict[str, Any]
 
@@ -343,6 +343,40 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
             f["hypothetical"] = True
         out.append(f)
     return _dedupe(out, "name")
+
+
+_CONCEPT_KINDS = frozenset({"disease", "finding", "procedure", "drug", "drug_class", "behaviour", "device"})
+
+
+def concepts(text: str, found: list[Found], skip: list[tuple[int, int]], wider: bool = False) -> list[Found]:
+    """Clinical concepts the shared vocabulary names that no other constraint took ('valvular heart disease',
+    'shortness of breath', 'beta blockers'), each with its concept ids, qualifiers and time window. With `wider`,
+    a concept that strictly contains a comorbidity's words is kept too (the caller chooses between them)."""
+    def contains(f: Found, a: int, b: int) -> bool:
+        return wider and f["kind"] == "comorbidity" and a <= f["span"][0] and f["span"][1] <= b \
+            and (a, b) != tuple(f["span"])
+
+    taken = [(f["span"], f) for f in found] + [(s, None) for s in skip]
+    wins = windows(text)
+    out: list[Found] = []
+    for m in clinical.find(text):
+        if any(a < m.end and m.start < b and not (f is not None and contains(f, m.start, m.end))
+               for (a, b), f in taken):
+            continue
+        ids = [i for i in m.ids if not clinical.is_general(i) and clinical.kind(i) in _CONCEPT_KINDS]
+        if not ids:
+            continue
+        f: Found = {"kind": "concept", "span": (m.start, m.end), "name": m.text, "codes": ids,
+                    "concept_kind": clinical.kind(ids[0])}
+        quals = _qualifiers(text, Mention(m.start, m.end, ()), "")
+        if quals:
+            f["qualifier"] = quals
+        win = next((w for w in wins if w[0] >= m.end and w[2] in ("<=", "<")
+                    and not re.search(r"[;]|\.\s", text[m.end:w[0]])), None)
+        if win:
+            f["within_months"] = round(win[3] / 30, 1) if win[3] % 365 else round(win[3] / 365 * 12, 1)
+        out.append(f)
+    return out
 
 
 _TRAILING_QUALIFIER = re.compile(r"^\s*,?\s*(?:that|which|who)\s+(?:is|are|has|have|remains?)\s+(?:been\s+)?"

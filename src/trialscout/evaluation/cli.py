@@ -17,11 +17,10 @@ from trialscout.evaluation import evaluate_collection, format_table
 from trialscout.evaluation.annotations import read_annotations
 from trialscout.evaluation.criteria import format_report, write_answers
 from trialscout.evaluation.criteria import run as run_criteria
-from trialscout.match.policy import names
 from trialscout.ingest import ingest as run_ingest
+from trialscout.match.policy import names
 from trialscout.patient.topics import read_topics
 from trialscout.store import default_db_path, open_store
-
 
 eval_app = typer.Typer(add_completion=False, invoke_without_command=True, no_args_is_help=False,
                        help="Measure trialscout on data it was not written for: `trec` (retrieval, the default "
@@ -116,7 +115,7 @@ def eval_criteria_command(
                             console=err, transient=True, disable=not err.is_terminal)
         with progress:
             task = progress.add_task(name, total=len(rows))
-            reports.append(run_criteria(rows, name, on_row=lambda _a: progress.advance(task)))
+            reports.append(run_criteria(rows, name, on_row=lambda _a, t=task, p=progress: p.advance(t)))
     if answers is not None:
         write_answers(answers, reports)
     if as_json:

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from trialscout.criteria.vocab import cancer_codes
+from trialscout.match.population import menopausal
 from trialscout.match.vocab import (
     biomarker_polarity,
     checkable_settings,
+    comorbidity_codes,
     comorbidity_matches,
+    concept_within,
     ecog_from_karnofsky,
     fact_qualifiers,
     karnofsky_range_from_ecog,
@@ -24,7 +27,6 @@ from trialscout.match.vocab import (
     stage_matches,
     therapy_matches,
 )
-from trialscout.match.population import menopausal
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import PatientFacts, Provenance
 from trialscout.vocab import criterion_scope, is_within
@@ -166,9 +168,9 @@ def check_lab(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
         return Finding(None, f"{fact}: unit not understood, cannot compare with {c.unit}", fact, src)
     if lab.comparator:
         ok = compare_censored(lab.value_std, lab.comparator, c.op, c.value, c.value_high)
-        return Finding(ok, f"{c.analyte} {lab.comparator} {lab.value_std:g} {lab.unit_std or ''} (as '{lab.provenance.text}' "
-                           f"states it); criterion: {_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}",
-                       fact, src)
+        said = lab.provenance.text
+        return Finding(ok, f"{c.analyte} {lab.comparator} {lab.value_std:g} {lab.unit_std or ''} (as '{said}' states "
+                           f"it); criterion: {_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}", fact, src)
     ok = compare(lab.value_std, c.op, c.value, c.value_high)
     return Finding(ok, f"{c.analyte} {lab.value_std:g} {lab.unit_std or ''}; criterion: "
                        f"{_op_text(c.op, c.value, c.value_high, ' ' + (c.unit or ''))}", fact, src)
@@ -228,7 +230,55 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
     if found:
         return Finding(False, f"{found[0].name} does not meet the time window or class", found[0].name,
                        _src(found[0].provenance))
-    return _absent(facts, c.name or "", "condition", f"no {c.name} recorded")
+    codes = comorbidity_codes(c.name or "")
+    if codes:
+        named = _concept_finding(c, list(codes), facts, c.name or "")
+        if named is not None:
+            return named
+    return _absent(facts, c.name or "", "condition", f"no {c.name} recorded", "any_condition")
+
+
+def check_concept(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
+    """A clinical concept: the record names it or something below it (a note's 'myocardial infarction' for a
+    criterion's 'cardiovascular disease'); names something above it (open); denies it; or says nothing."""
+    name = c.name or "it"
+    found = _concept_finding(c, c.codes or [], facts, name)
+    if found is not None:
+        return found
+    denied = _denied(c.codes or [], facts)
+    if denied is not None:
+        return Finding(False, f"the record says no {denied.name}", f"no {denied.name}", _src(denied.provenance),
+                       absent=True)
+    anything = "any_medication" if c.concept_kind in ("drug", "drug_class") else (
+        "any_condition" if c.concept_kind in ("disease", "finding", "behaviour") else None)
+    return _absent(facts, "", "condition", f"no {name} recorded", anything)
+
+
+def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name: str) -> Finding | None:
+    """What the record's concepts say of `codes`: present (perhaps open on a qualifier or a time window), only a
+    broader concept named (open), or None when it names nothing related."""
+    have = [p for p in facts.concepts if concept_within(p.codes, codes)]
+    if have:
+        p = sorted(have, key=lambda x: x.historical)[0]
+        wanted = narrowing_qualifiers(c.qualifier)
+        if wanted and not set(wanted) & set(p.qualifiers):
+            return Finding(None, f"has {p.name}; whether it is {' or '.join(wanted)} is not recorded", p.name,
+                           _src(p.provenance))
+        if c.within_months is not None and p.historical:
+            return Finding(None, f"had {p.name}; when is not recorded (criterion: within {c.within_months:g} "
+                                 f"months)", p.name, _src(p.provenance))
+        return Finding(True, f"the record names {p.name}" + (f" (a kind of {name})" if p.name.lower() != name.lower()
+                                                               else ""), p.name, _src(p.provenance))
+    broader = [p for p in facts.concepts if concept_within(codes, p.codes)]
+    if broader:
+        p = broader[0]
+        return Finding(None, f"has {p.name}; whether it is {name} is not recorded", p.name, _src(p.provenance))
+    return None
+
+
+def _denied(codes: list[str], facts: PatientFacts) -> Any:
+    """A denial in the record that covers `codes` (it names them or something above them)."""
+    return next((n for n in facts.negated if n.codes and concept_within(codes, n.codes)), None)
 
 
 def _comorbidity_open(c: Constraint, m: Any) -> str | None:
@@ -242,11 +292,15 @@ def _comorbidity_open(c: Constraint, m: Any) -> str | None:
     return None
 
 
-def _absent(facts: PatientFacts, key: str, kind: str, what: str) -> Finding:
-    """A fact not found: False when the record says it is absent; else missing (the absence policy decides)."""
+def _absent(facts: PatientFacts, key: str, kind: str, what: str, anything: str | None = None) -> Finding:
+    """A fact not found: False when the record says it is absent, or denies the whole class (`anything`: 'no past
+    medical history', 'takes no medications'); else missing (the absence policy decides)."""
     for n in facts.negated:
         if key and (n.key == key or key.replace("_", " ") in n.name.lower()):
             return Finding(False, f"the record says no {n.name}", f"no {n.name}", _src(n.provenance), absent=True)
+    for n in facts.negated:
+        if anything and n.key == anything:
+            return Finding(False, f"{what}: the record says '{n.name}'", n.name, _src(n.provenance), absent=True)
     if structured(facts):
         return Finding(None, f"{what} (a structured record lists such facts completely)", missing=True)
     return Finding(None, what, missing=True)
@@ -380,7 +434,8 @@ def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> F
             t = unsure[0]
             return Finding(None, f"had {t.agent or t.modality}: whether it is {label.replace('_', ' ')} is not known",
                            t.agent or t.modality, _src(t.provenance))
-        return _absent(facts, label, "therapy", f"no prior {label.replace('_', ' ')} recorded")
+        anything = "any_medication" if _drug_therapy(c) else None
+        return _absent(facts, label, "therapy", f"no prior {label.replace('_', ' ')} recorded", anything)
     if c.concurrent:
         return _concurrent(matches, label)
     if c.window_days is None:
@@ -420,6 +475,12 @@ def check_consent(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
                    said, _src(stated.provenance))
 
 
+def _drug_therapy(c: Constraint) -> bool:
+    """A criterion on a drug or drug class (not on surgery or radiotherapy)."""
+    return bool(c.agent or c.agent_class) or c.modality in ("systemic_therapy", "chemotherapy", "immunotherapy",
+                                                            "biologic_therapy")
+
+
 def _concurrent(matches: list[Any], label: str) -> Finding:
     """A criterion on concurrent therapy: only a therapy the record says is current holds; one it says is past
     does not; one it does not date leaves it open."""
@@ -449,4 +510,5 @@ CHECKS: dict[str, Callable[[Constraint, PatientFacts, dt.date], Finding]] = {
     "biomarker": check_biomarker,
     "prior_therapy": check_prior_therapy,
     "consent_or_compliance": check_consent,
+    "concept": check_concept,
 }

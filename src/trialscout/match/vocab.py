@@ -10,7 +10,7 @@ from typing import Any
 
 from trialscout.model.criteria import Constraint
 from trialscout.model.patient import Comorbidity, PriorTherapy
-from trialscout.vocab import analytes, biomarkers, comorbidities, drugs
+from trialscout.vocab import analytes, biomarkers, clinical, comorbidities, drugs
 
 
 @cache
@@ -58,6 +58,26 @@ def same_biomarker(a: str | None, b: str | None) -> bool:
 def biomarker_polarity(status: str | None) -> str | None:
     """'positive' / 'negative' for a status word (`amplified` → positive, `wild_type` → negative)."""
     return biomarkers.polarity(status)
+
+
+def concept_within(specific: list[str], general: list[str]) -> bool:
+    """Whether a concept of `specific` is one of `general` or lies below it in the clinical vocabulary."""
+    return any(clinical.subsumes(g, s) for g in general for s in specific)
+
+
+@cache
+def comorbidity_codes(key: str) -> tuple[str, ...]:
+    """The clinical vocabulary's concepts for a comorbidity key (from its name and terms), to read what a note
+    names in the vocabulary's words ('cardiovascular_disease': the DO concept 'valvular heart disease' is below)."""
+    canon = comorbidities.canonical(key) or key
+    spec = comorbidities.comorbidities().get(canon, {})
+    names = [canon.replace("_", " "), *spec.get("terms", [])]
+    out: list[str] = []
+    for name in names:
+        hits = clinical.find(name)
+        if len(hits) == 1 and hits[0].start == 0 and hits[0].end == len(name):
+            out += [i for i in hits[0].ids if not clinical.is_general(i)]
+    return tuple(dict.fromkeys(out))
 
 
 def comorbidity_matches(wanted: str, key: str | None, name: str) -> bool:

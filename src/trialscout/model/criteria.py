@@ -18,6 +18,7 @@ Kind = Literal[
     "life_expectancy",
     "pregnancy",
     "comorbidity",
+    "concept",
     "consent_or_compliance",
     "other",
 ]
@@ -45,6 +46,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     "pregnancy": ("status",),
     "comorbidity": ("name", "nyha_op", "nyha_class", "within_months", "qualifier"),
+    "concept": ("name", "codes", "concept_kind", "within_months", "qualifier"),
     "consent_or_compliance": ("aspect",),
     "other": ("name",),
 }
@@ -57,6 +59,10 @@ absent); `applies_if` names the condition under which a lab limit applies (`live
 (a bare `=`) or a unit guessed from the value's magnitude. Ages are in years, life expectancy in months,
 time windows in days (`window_op` compares the time since the therapy with `window_days`: `within 4 weeks`
 is `<=` 28, `at least 6 months since` is `>=` 180), comorbidity windows in months, sizes in cm.
+`concept` is any clinical concept the shared vocabulary (`vocab/clinical.py`: Disease Ontology, MeSH, drugs and
+drug classes) names that no other kind took: `codes` are its concept ids (`DOID:5844`, `MESH:D004417`,
+`RX:atenolol`, `CLS:beta_blockers`), `concept_kind` its kind (disease, finding, procedure, drug, drug_class,
+behaviour, device).
 """
 
 COMPUTABLE_WITHOUT_FIELDS = {"comorbidity"}
@@ -121,6 +127,8 @@ class Constraint(BaseModel):
     within_months: float | None = None
     qualifier: list[str] | None = None
     aspect: str | None = None
+    codes: list[str] | None = None
+    concept_kind: str | None = None
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Constraint:
@@ -162,6 +170,8 @@ def _is_computable(c: Constraint) -> bool:
         return c.aspect in _CONSENT_COMPUTABLE
     if c.kind == "comorbidity":
         return c.name is not None
+    if c.kind == "concept":
+        return bool(c.codes)
     if c.kind == "lab":
         return c.analyte is not None and (c.value is not None or c.uln_multiple is not None
                                           or c.lln_multiple is not None)

@@ -179,6 +179,23 @@ class Comorbidity(_Fact):
     provenance: Provenance
 
 
+class Concept(_Fact):
+    """A clinical concept the record says the patient has or had (a disease, finding, procedure, drug), as the
+    shared vocabulary names it; what the other fact kinds hold is not repeated here."""
+
+    name: str
+    """As written (`shortness of breath`)."""
+    codes: list[str]
+    """Concept ids (`MESH:D004417`), see `trialscout.vocab.clinical`."""
+    kind: str
+    """disease, finding, procedure, drug, drug_class, behaviour, device, ..."""
+    historical: bool = False
+    """The record speaks of it as past ('history of')."""
+    qualifiers: list[str] = Field(default_factory=list)
+    """Narrowing words said with it (`severe`, `uncontrolled`, `acute`)."""
+    provenance: Provenance
+
+
 class NegatedFinding(_Fact):
     """Something the record says the patient does not have or did not have ("denies", "negative for")."""
 
@@ -186,6 +203,8 @@ class NegatedFinding(_Fact):
     """The finding as written (`chest pain`, `brain metastases`)."""
     key: str | None = None
     """Canonical name when recognised (a comorbidity key, a drug, an OncoTree code)."""
+    codes: list[str] = Field(default_factory=list)
+    """Concept ids of the shared clinical vocabulary, when it names it."""
     kind: Literal["condition", "symptom", "therapy", "biomarker", "other"] = "other"
     provenance: Provenance
 
@@ -218,6 +237,7 @@ class PatientFacts(BaseModel):
     pregnancy: Pregnancy | None = None
     consent: Consent | None = None
     comorbidities: list[Comorbidity] = Field(default_factory=list)
+    concepts: list[Concept] = Field(default_factory=list)
     negated: list[NegatedFinding] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
     """Free text kept as given (the note itself, or notes in a JSON document)."""

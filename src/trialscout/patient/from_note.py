@@ -9,6 +9,7 @@ from trialscout.model.patient import (
     Age,
     Biomarker,
     Comorbidity,
+    Concept,
     Consent,
     Diagnosis,
     NegatedFinding,
@@ -38,10 +39,15 @@ from trialscout.patient.note_merge import merge_diagnoses
 from trialscout.patient.rules import load, regex
 from trialscout.patient.vitals import find_vitals
 from trialscout.patient.vocab import class_of, metastasis_mentions
+from trialscout.vocab import clinical
+from trialscout.vocab.comorbidities import qualifiers_in
 
 _KIND = {"cancer": "condition", "comorbidity": "condition", "symptom": "symptom", "drug": "therapy",
          "regimen": "therapy", "therapy": "therapy", "procedure": "therapy"}
 _SKIP = {"FAMILY", "HYPOTHETICAL"}
+_CONCEPT_KIND = {"disease": "condition", "finding": "symptom", "drug": "therapy", "drug_class": "therapy",
+                 "procedure": "therapy"}
+_HISTORY = re.compile(r"\b(?:history\s+of|h/o|previous|prior|past|remote|resolved|former)\b", re.IGNORECASE)
 
 
 def from_note(text: str, ref: str | None = None, *, as_of: dt.date | None = None,
@@ -92,6 +98,7 @@ class _NoteReader:
         self.demographics()
         for m in vocabulary_matcher().find(self.text):
             self.concept(m)
+        self.clinical_concepts()
         self.metastases()
         self.stages_and_settings()
         self.facts.diagnoses = merge_diagnoses([d for _, d in self.dx_spans])
@@ -102,6 +109,7 @@ class _NoteReader:
         self.nyha()
         self.pregnancy()
         self.consent()
+        self.global_negatives()
 
     def demographics(self) -> None:
         age = find_age(self.text)
@@ -131,6 +139,26 @@ class _NoteReader:
                                                             provenance=self.prov(m.start, m.end)))
         elif kind in ("drug", "regimen", "therapy", "procedure"):
             self.therapy(m)
+
+    def clinical_concepts(self) -> None:
+        """Every concept of the shared clinical vocabulary the note names: present, or denied; what relatives have
+        or what is only considered is left out."""
+        for m in clinical.find(self.text):
+            ids = [i for i in m.ids if not clinical.is_general(i)]
+            cats = self.ctx.categories(m.start, m.end)
+            if not ids or cats & _SKIP:
+                continue
+            kind = clinical.kind(ids[0])
+            if "NEGATED" in cats:
+                self.facts.negated.append(NegatedFinding(name=m.text, codes=ids, kind=_CONCEPT_KIND.get(kind, "other"),
+                                                         provenance=self.prov(m.start, m.end)))
+                continue
+            s, _ = self.ctx.sentence_of(m.start)
+            before = self.text[max(s, m.start - 40):m.start]
+            self.facts.concepts.append(Concept(name=m.text, codes=ids, kind=kind,
+                                               historical=bool(_HISTORY.search(before)),
+                                               qualifiers=qualifiers_in(f"{before} {m.text}"),
+                                               provenance=self.prov(m.start, m.end)))
 
     def therapy(self, m: Match) -> None:
         term, prov = m.term, self.prov(m.start, m.end)
@@ -265,6 +293,15 @@ class _NoteReader:
             preg.postmenopausal = "postmenopausal" in found and "postmenopausal" not in negated
         self.facts.pregnancy = preg
 
+
+    def global_negatives(self) -> None:
+        """'No past medical history', 'takes no medications': a whole class of facts denied."""
+        rules = load("note_patterns.json")["global_negatives"]
+        for key, kind in (("any_condition", "condition"), ("any_medication", "therapy")):
+            m = regex(rules[key]).search(self.text)
+            if m and not self.ctx.categories(m.start(), m.end()) & _SKIP:
+                self.facts.negated.append(NegatedFinding(name=m.group(0), key=key, kind=kind,
+                                                         provenance=self.prov(m.start(), m.end())))
 
     def consent(self) -> None:
         """Consent and protocol compliance, as stated; a refusal outweighs an agreement in the same note."""

@@ -1,4 +1,4 @@
-"""Clinical concepts of all medicine (diseases, findings, procedures, drugs, drug classes) found in text, with an is-a tree."""
+"""Clinical concepts of all medicine (diseases, findings, procedures, drugs) found in text, and their is-a tree."""
 
 from __future__ import annotations
 
@@ -177,8 +177,13 @@ def load() -> None:
 
 
 # ---------------------------------------------------------------- finding concepts in text
+_BREAK = re.compile(r"[,;:()\[\]{}|]")
+
+
 def _bounded(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+    """The span starts and ends at word boundaries and does not run across a comma, semicolon or bracket."""
+    return ((start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+            and not _BREAK.search(text, start, end))
 
 
 def _ids_at(v: _Vocab, key: str, text: str, start: int, end: int) -> tuple[str, ...]:
