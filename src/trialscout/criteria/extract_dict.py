@@ -345,6 +345,12 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
     return _dedupe(out, "name")
 
 
+_MEANS = re.compile(r"\b(?:on|by|with|using|via|at|during|for|from|in|through|per|under|(?:seen|found|shown|detected|"
+                    r"documented|evaluated|measured|assessed|confirmed|verified|diagnosed)\s+(?:on|by|with|at))"
+                    r"(?:\s+(?:the|a|an|admission|baseline|screening|routine|initial|prior|previous))*\s*$",
+                    re.IGNORECASE)
+"""A procedure named as the means or the occasion ('on admission ECG', 'by echocardiography', 'suitable for
+resection') is no thing the patient must have or lack: it is left unread."""
 _CONCEPT_KINDS = frozenset({"disease", "finding", "procedure", "drug", "drug_class", "behaviour", "device"})
 
 
@@ -364,7 +370,7 @@ def concepts(text: str, found: list[Found], skip: list[tuple[int, int]], wider: 
                for (a, b), f in taken):
             continue
         ids = [i for i in m.ids if not clinical.is_general(i) and clinical.kind(i) in _CONCEPT_KINDS]
-        if not ids:
+        if not ids or (clinical.kind(ids[0]) in ("procedure", "device") and _MEANS.search(text[:m.start])):
             continue
         f: Found = {"kind": "concept", "span": (m.start, m.end), "name": m.text, "codes": ids,
                     "concept_kind": clinical.kind(ids[0])}

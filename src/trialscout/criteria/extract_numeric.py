@@ -198,7 +198,7 @@ def _life_re() -> re.Pattern[str]:
           r"predicted\s+survival|anticipated\s+survival|expectation\s+of\s+life|projected\s+survival|"
           r"expected\s+to\s+(?:live|survive))")
     return re.compile(rf"\b{kw}\b[^\d;.]{{0,35}}?(?:(?P<comp>{comp_re()})\s*)?(?P<n>{WORDNUM})\s*"
-                      r"(?P<u>weeks?|wks?|months?|mos?|years?|yrs?|days?)\b", re.IGNORECASE)
+                      r"(?P<u>weeks?|wks?|months?|mos?|years?|yrs?|days?|hours?|hrs?)\b", re.IGNORECASE)
 
 
 def life_expectancy(text: str, ctype: str, section: str | None) -> list[Found]:
@@ -214,7 +214,7 @@ def life_expectancy(text: str, ctype: str, section: str | None) -> list[Found]:
         return []
     u = m.group("u").lower()
     months = n * 12 if u.startswith("y") else n * 12 / 52 if u.startswith("w") else n / 30.4 if u.startswith(
-        "d") else n
+        "d") else n / (30.4 * 24) if u.startswith("h") else n
     op = op_of(m) if m.group("comp") else None
     end = m.end()
     post = postfix_op(text, end)

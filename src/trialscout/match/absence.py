@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from trialscout.match.facts import structured
 from trialscout.match.links import Link, links
-from trialscout.match.policy import Policy, presumption_key
+from trialscout.match.policy import Policy, presumption_key, record_cannot_tell
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Evidence
 from trialscout.model.patient import PatientFacts
@@ -64,6 +64,9 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
                             source=link_source(said, facts))
         return result.model_copy(update={"evidence": [evidence],
                                          "question": f"the record speaks of {words}: does the criterion apply?"})
+    if record_cannot_tell(criterion.text):
+        return result.model_copy(update={"question": "a clinical record does not say this: ask the patient or the "
+                                                     "team"})
     if ctype == "exclusion" and policy.presumes("unlinked_exclusion") and has_record(facts):
         evidence = Evidence(verdict="pass", reason="the record says nothing about this (presumed absent)",
                             constraint=_WHOLE, criterion_text=criterion.text, presumed=True)

@@ -10,7 +10,7 @@ from trialscout.match.absence import has_record, link_source, presumption_key_of
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.links import links
-from trialscout.match.policy import Policy, presumption_key
+from trialscout.match.policy import Policy, presumption_key, record_cannot_tell
 from trialscout.match.policy import policy as absence_policy
 from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
@@ -25,7 +25,11 @@ _SENTENCE_END = re.compile(r"[.;:]\s|\n\s*\n|\n\s*[-*•]")
 _OR_TAIL = re.compile(r"^(?:(?!\band\b)[^()])*,?\s*\bor\b", re.IGNORECASE)
 _EXAMPLES_OPEN = re.compile(r"\(\s*(?:including|includes|incl\.|e\.g\.?|such\s+as|i\.e\.?|for\s+example)",
                             re.IGNORECASE)
-_LIST_KINDS = frozenset({"condition", "biomarker"})
+_LIST_KINDS = frozenset({"condition", "biomarker", "comorbidity", "concept"})
+_LIST_INTRO = re.compile(r"(?::|\bsuch\s+as|\be\.g\.?|\bincluding|\bone\s+or\s+more(?:\s+of)?|\bany\s+of)\s*"
+                         r"[^.;:]*$", re.IGNORECASE)
+"""What opens a list of examples or choices ('pelvic congestion: A, B, C', 'risk factors, such as A, B'): its
+members are alternatives even without an 'or'."""
 _CONDITION_KINDS = frozenset({"comorbidity", "concept"})
 
 
@@ -70,7 +74,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     scope = applicability(criterion, ctype, block, facts, today)
     if scope.whole:
         return _not_applicable(index, criterion, scope.whole)
-    kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside]
+    kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside and i not in scope.subject]
     usable = _applicable(kept, facts, today)
     named = any(c.kind in _CONDITION_KINDS for c in usable)
     evidence = [_evidence(c, ctype, criterion, block, facts, today, policy, named) for c in usable]
@@ -109,6 +113,9 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
                          evidence: list[Evidence]) -> tuple[Verdict, str | None, list[Evidence]]:
     """A presumed pass holds only while the record is silent on the criterion: a note sentence sharing its words
     makes it a question to look at (unknown), unless every shared word is negated there (then it is confirmed)."""
+    if record_cannot_tell(criterion.text):
+        return "unknown", "a clinical record does not say this: ask the patient or the team", \
+            [e.model_copy(update={"verdict": "unknown", "presumed": False}) if e.presumed else e for e in evidence]
     found = links(criterion.text, facts)
     if found and all(link.negated for link in found):
         said = found[0]
@@ -264,9 +271,14 @@ def _between(a: Constraint, b: Constraint, block: str) -> str:
     return block[a.span[1]:b.span[0]] if a.span[1] <= b.span[0] else ""
 
 
+def _same_family(a: Constraint, b: Constraint) -> bool:
+    """Constraints that can stand in one list of alternatives: the same kind, or both named conditions."""
+    return a.kind == b.kind or {a.kind, b.kind} <= _CONDITION_KINDS
+
+
 def _joined(prev: Constraint, c: Constraint, block: str) -> bool:
     between = _between(prev, c, block)
-    if prev.kind != c.kind or len(between) >= 60:
+    if not _same_family(prev, c) or len(between) >= 60:
         return False
     return bool(_OR_BETWEEN.search(between)) or (c.kind in _LIST_KINDS and bool(_COMMA_ONLY.match(between)))
 
@@ -279,7 +291,10 @@ def _disjunctive(group: list[int], constraints: list[Constraint], block: str) ->
     if any(_OR_BETWEEN.search(_between(a, b, block)) for a, b in zip(members, members[1:], strict=False)):
         return True
     tail = _SENTENCE_END.split(block[members[-1].span[1]:members[-1].span[1] + 120], maxsplit=1)[0]
-    return bool(_OR_TAIL.match(tail))
+    if _OR_TAIL.match(tail):
+        return True
+    head = block[max(0, members[0].span[0] - 60):members[0].span[0]]
+    return bool(_LIST_INTRO.search(head))
 
 
 def trial_eligibility(results: list[CriterionResult]) -> Eligibility:

@@ -249,8 +249,9 @@ def check_concept(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
     if denied is not None:
         return Finding(False, f"the record says no {denied.name}", f"no {denied.name}", _src(denied.provenance),
                        absent=True)
+    # 'no past medical history' denies diseases, not what brings the patient in today (a finding, a shock)
     anything = "any_medication" if c.concept_kind in ("drug", "drug_class") else (
-        "any_condition" if c.concept_kind in ("disease", "finding", "behaviour") else None)
+        "any_condition" if c.concept_kind == "disease" else None)
     return _absent(facts, "", "condition", f"no {name} recorded", anything)
 
 
@@ -264,7 +265,12 @@ def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name:
         if wanted and not set(wanted) & set(p.qualifiers):
             return Finding(None, f"has {p.name}; whether it is {' or '.join(wanted)} is not recorded", p.name,
                            _src(p.provenance))
-        if c.within_months is not None and p.historical:
+        if c.within_months is not None and p.date is not None:
+            months = (today - p.date).days / 30.44
+            if months > c.within_months:
+                return Finding(False, f"{p.name} {months:.1f} months ago; criterion: within {c.within_months:g} "
+                                      f"months", p.name, _src(p.provenance))
+        elif c.within_months is not None and p.historical:
             return Finding(None, f"had {p.name}; when is not recorded (criterion: within {c.within_months:g} "
                                  f"months)", p.name, _src(p.provenance))
         return Finding(True, f"the record names {p.name}" + (f" (a kind of {name})" if p.name.lower() != name.lower()

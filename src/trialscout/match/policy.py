@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,6 +47,18 @@ def policy(name: str | None = None) -> Policy:
     if spec is None:
         raise TrialscoutError(f"no absence policy {name!r}; there are: {', '.join(names())}", where="--policy")
     return Policy(name, frozenset(spec["presume_absent"]))
+
+
+@cache
+def _cannot_tell() -> re.Pattern[str]:
+    patterns = _rules()["record_cannot_tell"]["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def record_cannot_tell(text: str) -> bool:
+    """Whether a criterion asks what a clinical record does not hold (insurance, languages spoken, ties to the
+    investigators, a patient's plans): its silence then settles nothing, under any policy."""
+    return bool(_cannot_tell().search(" ".join(text.split())))
 
 
 def presumption_key(c: Constraint) -> str:

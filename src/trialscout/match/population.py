@@ -33,6 +33,8 @@ class Applicability:
 
     outside: dict[int, str] = field(default_factory=dict)
     """Index of the constraint in the criterion -> why it does not apply."""
+    subject: list[int] = field(default_factory=list)
+    """Constraints that only name the population the patient belongs to ('Postmenopausal *women*'): no verdict."""
     whole: str | None = None
 
 
@@ -80,14 +82,19 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
     for i, c in enumerate(criterion.constraints):
         if c.kind == "pregnancy" and c.status in reproductive and pregnant_no:
             out.outside[i] = f"{pregnant_no}: the criterion concerns people who could become pregnant"
-        elif c.kind == "sex" and c.sex in ("FEMALE", "MALE") and sex_is_population and facts.sex is not None \
-                and facts.sex.value != c.sex:
-            out.outside[i] = f"{facts.sex.value.lower()} patient: the criterion concerns {c.sex.lower()} patients"
+        elif c.kind == "sex" and c.sex in ("FEMALE", "MALE") and sex_is_population and facts.sex is not None:
+            if facts.sex.value != c.sex:
+                out.outside[i] = f"{facts.sex.value.lower()} patient: the criterion concerns {c.sex.lower()} patients"
+            elif len(criterion.constraints) > 1:
+                out.subject.append(i)  # the patient is of the population named: the rest of the criterion decides
     subject = [i for i in out.outside if _in_subject_position(criterion, criterion.constraints[i], block)]
     if subject:
         out.whole = out.outside[subject[0]]
     elif out.outside and len(out.outside) == len(criterion.constraints):
         out.whole = next(iter(out.outside.values()))
+    adult = _adult_matters(words, facts, today)
+    if adult and not out.whole:
+        out.whole = adult
     status = _menopause_condition(words)
     have = menopausal(facts, today) if status else None
     if status and have and have != status:
@@ -98,6 +105,15 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
 def _words(criterion: Criterion, block: str) -> str:
     s, e = criterion.span
     return block[s:e] if 0 <= s < e <= len(block) else criterion.text
+
+
+def _adult_matters(text: str, facts: PatientFacts, today: dt.date) -> str | None:
+    """Why a criterion on adults' habits or circumstances does not concern this child, or None."""
+    rule = _rules()["adult_matters"]
+    years = facts.age_years(today)
+    if years is None or years >= rule["max_age"] or not _pattern("adult_matters").search(text):
+        return None
+    return f"age {years:g}: the criterion concerns adults' habits or circumstances"
 
 
 def _menopause_condition(text: str) -> str | None:

@@ -193,6 +193,8 @@ class Concept(_Fact):
     """The record speaks of it as past ('history of')."""
     qualifiers: list[str] = Field(default_factory=list)
     """Narrowing words said with it (`severe`, `uncontrolled`, `acute`)."""
+    date: dt.date | None = None
+    """When it happened or began, when the record says (a note's 'two weeks ago' counts from its date)."""
     provenance: Provenance
 
 

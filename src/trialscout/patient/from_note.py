@@ -47,6 +47,8 @@ _KIND = {"cancer": "condition", "comorbidity": "condition", "symptom": "symptom"
 _SKIP = {"FAMILY", "HYPOTHETICAL"}
 _CONCEPT_KIND = {"disease": "condition", "finding": "symptom", "drug": "therapy", "drug_class": "therapy",
                  "procedure": "therapy"}
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 3}
 _HISTORY = re.compile(r"\b(?:history\s+of|h/o|previous|prior|past|remote|resolved|former)\b", re.IGNORECASE)
 
 
@@ -135,7 +137,7 @@ class _NoteReader:
                                                      provenance=self.prov(m.start, m.end))))
         elif kind == "comorbidity":
             if all(c.key != m.term.key for c in self.facts.comorbidities):
-                self.facts.comorbidities.append(Comorbidity(name=m.text, key=m.term.key,
+                self.facts.comorbidities.append(Comorbidity(name=m.text, key=m.term.key, date=self.when(m.end),
                                                             provenance=self.prov(m.start, m.end)))
         elif kind in ("drug", "regimen", "therapy", "procedure"):
             self.therapy(m)
@@ -158,7 +160,20 @@ class _NoteReader:
             self.facts.concepts.append(Concept(name=m.text, codes=ids, kind=kind,
                                                historical=bool(_HISTORY.search(before)),
                                                qualifiers=qualifiers_in(f"{before} {m.text}"),
-                                               provenance=self.prov(m.start, m.end)))
+                                               date=self.when(m.end), provenance=self.prov(m.start, m.end)))
+
+    def when(self, end: int) -> dt.date | None:
+        """The date a relative time after a fact gives it ('stroke two weeks ago'), counted from the note's date
+        (or today); None when the sentence says no such time."""
+        rule = load("note_patterns.json")["ago"]
+        _, e = self.ctx.sentence_of(end - 1)
+        m = regex(rule["pattern"]).search(self.text, end, min(e, end + rule["max_chars"]))
+        if not m:
+            return None
+        n = _NUMBER_WORDS.get(m.group("n").lower())
+        count = float(m.group("n")) if n is None else n
+        days = count * {"d": 1, "w": 7, "m": 30.44, "y": 365.25}[m.group("u")[0].lower()]
+        return (self.facts.as_of or dt.date.today()) - dt.timedelta(days=round(days))
 
     def therapy(self, m: Match) -> None:
         term, prov = m.term, self.prov(m.start, m.end)
