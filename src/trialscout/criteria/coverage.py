@@ -61,3 +61,15 @@ def _cue_spans(text: str, ctype: str) -> list[tuple[int, int]]:
     if opening:
         found.add((opening.start(), opening.end()))
     return sorted(found)
+
+
+def unread_share(text: str, unread_words: list[str]) -> float:
+    """The share of a criterion's content words (filler left out) that nothing understood."""
+    filler = _filler()
+    content = {w.lower() for w in _WORD.findall(text) if len(w) > 1 and word_key(w) not in filler}
+    return len(set(unread_words) & content) / len(content) if content else 0.0
+
+
+def pass_max_unread_share() -> float:
+    """Above this share of unread content words, an inclusion's pass is only a partial reading."""
+    return float(rules.load("coverage.json")["pass_max_unread_share"])
