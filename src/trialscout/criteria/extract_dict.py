@@ -327,6 +327,9 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
         if e.canon == "active_infection" and _specific_infection_near(m, comorb):
             continue
         f: Found = {"kind": "comorbidity", "span": (m.start, m.end), "name": e.canon}
+        codes = _concept_codes(text[m.start:m.end])
+        if codes:
+            f["codes"] = codes
         quals = _qualifiers(text, m, e.canon)
         if quals:
             f["qualifier"] = quals
@@ -352,6 +355,15 @@ _MEANS = re.compile(r"\b(?:on|by|with|using|via|at|during|for|from|in|through|pe
 """A procedure named as the means or the occasion ('on admission ECG', 'by echocardiography', 'suitable for
 resection') is no thing the patient must have or lack: it is left unread."""
 _CONCEPT_KINDS = frozenset({"disease", "finding", "procedure", "drug", "drug_class", "behaviour", "device"})
+
+
+def _concept_codes(words: str) -> list[str]:
+    """The clinical vocabulary's concepts for exactly these words ('dysphagia' under the comorbidity key for
+    digestive disorders): what the note must name, more precisely than the key."""
+    hits = clinical.find(words)
+    if len(hits) != 1 or hits[0].start != 0 or hits[0].end != len(words):
+        return []
+    return [i for i in hits[0].ids if not clinical.is_general(i)]
 
 
 def concepts(text: str, found: list[Found], skip: list[tuple[int, int]], wider: bool = False) -> list[Found]:

@@ -11,7 +11,7 @@ from trialscout.match.absence import has_record, link_source, presumption_key_of
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.links import links
-from trialscout.match.policy import Policy, presumption_key, record_cannot_tell
+from trialscout.match.policy import Policy, life_expectancy_presumed_months, presumption_key, record_cannot_tell
 from trialscout.match.policy import policy as absence_policy
 from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
@@ -47,8 +47,11 @@ def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, pol
     to confirm), never fail one.
     """
     holds, presumed = finding.holds, False
-    if holds is None and finding.missing and policy is not None and policy.presumes(key or presumption_key(c)):
-        holds, presumed = False, True
+    key = key or presumption_key(c)
+    if holds is None and finding.missing and policy is not None and policy.presumes(key):
+        holds, presumed = _presumed_holds(c, key), True
+        if holds is None:
+            return "unknown", False
     if holds is None:
         return "unknown", False
     if (finding.absent or presumed) and _washout(c):
@@ -58,6 +61,17 @@ def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, pol
     if not ok and (c.hypothetical or presumed):
         return "unknown", False
     return ("pass", presumed) if ok else ("fail", False)
+
+
+def _presumed_holds(c: Constraint, key: str) -> bool | None:
+    """What the record's silence presumes of a constraint's statement: the thing is absent. For a life
+    expectancy the thing a record would mention is a short one: a minimum of a few months is presumed met, a
+    longer one is not presumed at all."""
+    if key != "life_expectancy":
+        return False
+    if c.months is None or c.months > life_expectancy_presumed_months():
+        return None
+    return c.op in (">=", ">", None)
 
 
 def _washout(c: Constraint) -> bool:

@@ -230,7 +230,7 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
     if found:
         return Finding(False, f"{found[0].name} does not meet the time window or class", found[0].name,
                        _src(found[0].provenance))
-    codes = comorbidity_codes(c.name or "")
+    codes = list(dict.fromkeys([*(c.codes or []), *comorbidity_codes(c.name or "")]))
     if codes:
         named = _concept_finding(c, list(codes), facts, c.name or "")
         if named is not None:

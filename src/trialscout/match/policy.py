@@ -49,6 +49,11 @@ def policy(name: str | None = None) -> Policy:
     return Policy(name, frozenset(spec["presume_absent"]))
 
 
+def life_expectancy_presumed_months() -> float:
+    """The life expectancy (in months) a record silent on it presumes at least, and presumes nothing beyond."""
+    return float(_rules()["life_expectancy_presumed_months"])
+
+
 @cache
 def _cannot_tell() -> re.Pattern[str]:
     patterns = _rules()["record_cannot_tell"]["patterns"]

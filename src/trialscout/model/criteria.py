@@ -45,7 +45,7 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
         "window_op", "window_days", "concurrent", "therapy_setting",
     ),
     "pregnancy": ("status",),
-    "comorbidity": ("name", "nyha_op", "nyha_class", "within_months", "qualifier"),
+    "comorbidity": ("name", "nyha_op", "nyha_class", "within_months", "qualifier", "codes"),
     "concept": ("name", "codes", "concept_kind", "within_months", "qualifier"),
     "consent_or_compliance": ("aspect",),
     "other": ("name",),

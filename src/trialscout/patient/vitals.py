@@ -59,8 +59,11 @@ def _value(analyte: str, value: float, written: str | None) -> tuple[float, str 
 
 
 def _implied(text: str) -> list[Found]:
-    out = []
+    """What words state of a vital sign; for each analyte the first rule that matches (the narrowest) wins."""
+    out: list[Found] = []
     for rule in _rules()["implied"]:
+        if any(f.extra and f.extra["analyte"] == rule["analyte"] for f in out):
+            continue
         for m in regex(rule["words"]).finditer(text):
             out.append(Found(float(rule["value"]), m.start(), m.end(),
                              {"analyte": rule["analyte"], "unit": rule["unit"], "comparator": rule["comparator"]}))
