@@ -43,6 +43,8 @@ class Node:
     label: str
     kind: str
     parents: set[str] = field(default_factory=set)
+    dominant: bool = False
+    """The kind holds for the merged concept whatever its other members are (a MeSH sign or symptom)."""
     phrases: set[str] = field(default_factory=set)
     """Raw phrases from an ontology or the drug package (filtered later)."""
     curated: set[str] = field(default_factory=set)
@@ -69,14 +71,15 @@ def read_do(path: Path) -> tuple[dict[str, Node], dict[str, list[str]]]:
     return nodes, xrefs
 
 
-def _tree_kind(tree: str, rules: list[list]) -> str | None:
-    best = max((r for r in rules if tree == r[0] or tree.startswith(r[0] + ".") or (len(r[0]) == 1 and tree[0] == r[0])),
-               key=lambda r: len(r[0]), default=None)
-    return best[1] if best else None
+def _tree_rule(tree: str, rules: list[list]) -> list | None:
+    """The most specific build.mesh_trees rule [prefix, kind, kind wins, parent of the top] for a tree number."""
+    fits = [r for r in rules if tree == r[0] or tree.startswith(r[0] + ".") or (len(r[0]) == 1 and tree[0] == r[0])]
+    best = max(fits, key=lambda r: len(r[0]), default=None)
+    return best if best and best[1] else None
 
 
 def mesh_readable(name: str) -> list[str]:
-    """A MeSH heading and, when inverted ('Diabetes Mellitus, Type 2'), its natural order ('Type 2 Diabetes Mellitus')."""
+    """A MeSH heading and, if inverted ('Diabetes Mellitus, Type 2'), in natural order ('Type 2 Diabetes Mellitus')."""
     name = re.sub(r"\s*\([^)]*\)", "", name).strip()
     parts = name.split(", ")
     return [name] if len(parts) == 1 else [" ".join(reversed(parts)), " ".join(parts)] if len(parts) == 2 else \
@@ -92,22 +95,27 @@ def read_mesh(path: Path, rules: list[list]) -> dict[str, Node]:
         names[did] = name
         trees[did].append(tree)
     owner: dict[str, str] = {}
-    kinds: dict[str, list[str]] = defaultdict(list)
+    kinds: dict[str, list[list]] = defaultdict(list)
     for did, ts in trees.items():
         for t in ts:
-            k = _tree_kind(t, rules)
-            if k:
+            rule = _tree_rule(t, rules)
+            if rule:
                 owner[t] = did
-                kinds[did].append(k)
+                kinds[did].append(rule)
     nodes: dict[str, Node] = {}
-    for did, ks in kinds.items():
-        kind = min(ks, key=KIND_ORDER.index)
-        node = Node(names[did], kind, phrases=set(mesh_readable(names[did])))
+    for did, rs in kinds.items():
+        dominant = [r[1] for r in rs if len(r) > 2 and r[2]]
+        kind = dominant[0] if dominant else min((r[1] for r in rs), key=KIND_ORDER.index)
+        node = Node(names[did], kind, phrases=set(mesh_readable(names[did])), dominant=bool(dominant))
         for t in trees[did]:
             parent = owner.get(t.rsplit(".", 1)[0]) if "." in t and t in owner else None
             if parent and parent != did:
                 node.parents.add(f"MESH:{parent}")
         nodes[f"MESH:{did}"] = node
+    for did, rs in kinds.items():  # a selected tree's top descriptor (Cardiovascular Diseases) under its root (disease)
+        node = nodes[f"MESH:{did}"]
+        if not node.parents:
+            node.parents |= {r[3] for r in rs if len(r) > 3 and r[3]}
     return nodes
 
 
@@ -127,7 +135,7 @@ def ascii_fold(text: str) -> str:
 def is_abbreviation(phrase: str) -> bool:
     """All capitals (digits allowed), at most 6 letters and digits: matched as written only ('MI', 'COPD', 'T2DM')."""
     core = re.sub(r"[\s\-/.]", "", phrase)
-    return 0 < len(core) <= 6 and core.isalnum() and not any(c.islower() for c in core) and any(c.isalpha() for c in core)
+    return 0 < len(core) <= 6 and core.isalnum() and core.upper() == core and any(c.isalpha() for c in core)
 
 
 class PhraseFilter:
@@ -136,23 +144,45 @@ class PhraseFilter:
     def __init__(self, stop: set[str], analytes: set[str], zipf: dict[str, float]) -> None:
         self.stop, self.analytes, self.zipf = stop, analytes, zipf
 
+    def common(self, word: str) -> bool:
+        return zipf_frequency(word, "en") >= self.zipf["words"]
+
+    def as_written(self, phrase: str) -> bool:
+        """Matched case-sensitively: an abbreviation ('COPD'), or a name led by a capital letter or an acronym that
+        is an English word ('C syndrome', 'CHILD syndrome', 'SHORT syndrome')."""
+        first = phrase.split()[0]
+        return is_abbreviation(phrase) or (first.isalpha() and first.isupper() and " " in phrase.strip()
+                                           and (len(first) == 1 or self.common(first.lower())))
+
     def reject(self, phrase: str, drug: bool = False, generic: bool = False) -> str | None:
         key = fold_phrase(phrase)
         letters = sum(c.isalpha() for c in phrase)
-        digits = sum(c.isdigit() for c in phrase)
         if not key or letters < (4 if drug else 3):
             return "short"
-        if digits > letters or _BAD_CHARS.search(phrase) or len(key.split()) > (5 if drug else 10):
+        odd = drug and ("," in phrase or not ascii_fold(phrase).isascii())
+        if odd or sum(c.isdigit() for c in phrase) > letters or _BAD_CHARS.search(phrase) or \
+                len(key.split()) > (5 if drug else 10):
             return "code"
         if key in self.stop or key in self.analytes:
             return "stop"
-        if drug and ("," in phrase or not ascii_fold(phrase).isascii()):
-            return "code"
         if is_abbreviation(phrase) and not drug:
             return "common" if zipf_frequency(phrase.lower(), "en") >= self.zipf["abbreviation"] else None
-        if drug and not generic and " " not in key and zipf_frequency(key, "en") >= self.zipf["drug_name"]:
+        if self.as_written(phrase) and not drug:
+            return None
+        if drug and self.drug_noise(key, generic):
             return "common"
         return None
+
+    def drug_noise(self, key: str, generic: bool) -> bool:
+        """A drug name that is an English word ('today'), a code ('c blue no 6', 'man 6 p') or English words
+        ('all clear')."""
+        if " " not in key:
+            return zipf_frequency(key, "en") >= self.zipf["drug_generic" if generic else "drug_name"]
+        words = [w for w in key.split() if w.isalpha()]
+        short = [w for w in words if len(w) <= 2]
+        long = [w for w in words if len(w) > 1]
+        return len(short) >= 2 or bool(short and max(map(len, words)) < 5) or \
+            (len(long) > 1 and all(map(self.common, long)))
 
 
 # ---------------------------------------------------------------- merging DO and MeSH
@@ -199,23 +229,26 @@ class Graph:
 
 
 def link_do_mesh(graph: Graph, xrefs: dict[str, list[str]]) -> tuple[int, int]:
-    """Merge a DO term with the MeSH descriptor it cross-references when their names agree or the link is one to one;
-    any other cross-referenced descriptor becomes a parent of the DO term."""
-    users: dict[str, list[str]] = defaultdict(list)
-    for doid, ms in xrefs.items():
-        for m in ms:
-            if f"MESH:{m}" in graph.nodes:
-                users[f"MESH:{m}"].append(doid)
-    names = {i: {fold_phrase(p) for p in n.phrases} for i, n in graph.nodes.items() if i.startswith(("DOID", "MESH"))}
-    pairs = sorted(((d, m) for m, ds in users.items() for d in ds),
-                   key=lambda p: (not names[p[0]] & names[p[1]], p))
+    """Merge DO terms and MeSH descriptors that are one concept: first a DO label equal to a MeSH heading (each the
+    only one so named), then a cross-referenced pair sharing a name (label or EXACT synonym). Any other descriptor a DO
+    term cross-references becomes its parent (MeSH headings are as broad or broader). Merges that would make a cycle
+    are skipped."""
+    labels: dict[str, list[str]] = defaultdict(list)
+    for i, n in graph.nodes.items():
+        if i.startswith(("DOID", "MESH")):
+            labels[fold_phrase(n.label if i.startswith("DOID") else mesh_readable(n.label)[0])].append(i)
     merged = parented = 0
-    for d, m in pairs:
-        same_name = bool(names[d] & names[m])
-        one_to_one = len(users[m]) == 1 and len([x for x in xrefs[d] if f"MESH:{x}" in graph.nodes]) == 1
-        if (same_name or one_to_one) and graph.merge(d, m):
+    for _, ids in sorted(labels.items()):
+        if len(ids) == 2 and ids[0].startswith("DOID") != ids[1].startswith("DOID") and graph.merge(*ids):
             merged += 1
-        elif graph.find(d) != graph.find(m) and graph.add_parent(d, m):
+    names = {i: {fold_phrase(p) for p in n.phrases} for i, n in graph.nodes.items() if i.startswith(("DOID", "MESH"))}
+    pairs = sorted((d, f"MESH:{m}") for d, ms in xrefs.items() for m in ms if f"MESH:{m}" in graph.nodes)
+    for d, m in sorted(pairs, key=lambda p: (not names[p[0]] & names[p[1]], p)):
+        if graph.find(d) == graph.find(m):
+            continue
+        if names[d] & names[m] and graph.merge(d, m):
+            merged += 1
+        elif graph.add_parent(d, m):
             parented += 1
     return merged, parented
 
@@ -225,13 +258,16 @@ def drug_id(name: str) -> str:
     return f"RX:{name.lower()}"
 
 
-def add_drugs(nodes: dict[str, Node], canon: dict[str, dict], variant: dict[str, str], keep: set[str]) -> None:
-    """Package drugs that are real drugs (a DrugBank or MedlinePlus id), or that a curated class names, with names."""
+def add_drugs(nodes: dict[str, Node], canon: dict[str, dict], variant: dict[str, str], keep: set[str],
+              class_keys: set[str]) -> None:
+    """Package drugs that are real drugs (a DrugBank or MedlinePlus id), or that a curated class names, with names;
+    never one named like a curated class ('carbapenems')."""
     wanted = {c for c, d in canon.items() if d.get("drugbank_id") or d.get("medline_plus_id")} | keep
+    wanted = {c for c in wanted if c in keep or fold_phrase(c) not in class_keys}
     for c in sorted(wanted):
         nodes.setdefault(drug_id(c), Node(c, "drug", phrases={c}))
     for v, c in variant.items():
-        if c in wanted:
+        if c in wanted and fold_phrase(v) not in class_keys:
             nodes[drug_id(c)].phrases.add(v)
 
 
@@ -281,15 +317,16 @@ def combination_classes(nodes: dict[str, Node]) -> None:
 
 
 # ---------------------------------------------------------------- assembling
-def eponyms(nodes: dict[str, Node]) -> dict[str, str]:
-    """'Crohn's disease' is also said 'Crohn's': the bare possessive, where it names one concept only."""
+def eponyms(nodes: dict[str, Node], zipf: float) -> dict[str, str]:
+    """'Crohn's disease' is also said 'Crohn's': the bare possessive, where it names one concept only and the name is
+    no English word ('Still's disease' stays whole)."""
     seen: dict[str, set[str]] = defaultdict(set)
     for cid, node in nodes.items():
         for p in node.phrases:
             m = re.fullmatch(r"([A-Za-z][a-z]+)'s (?:disease|syndrome)", p.strip(), re.I)
             if m and node.kind == "disease":
                 seen[m.group(1) + "'s"].add(cid)
-    return {p: next(iter(ids)) for p, ids in seen.items() if len(ids) == 1}
+    return {p: next(iter(ids)) for p, ids in seen.items() if len(ids) == 1 and zipf_frequency(p[:-2], "en") < zipf}
 
 
 def assemble(graph: Graph, filt: PhraseFilter, curated: dict) -> tuple[dict, dict, dict, dict, dict[str, int]]:
@@ -298,31 +335,45 @@ def assemble(graph: Graph, filt: PhraseFilter, curated: dict) -> tuple[dict, dic
     phrases: dict[str, set[str]] = defaultdict(set)
     exact: dict[str, set[str]] = defaultdict(set)
     rejected: dict[str, int] = defaultdict(int)
+    for cid, node in nodes.items():  # curated names first: where they name a phrase, the ontologies do not
+        for p in node.curated:
+            if p.startswith("=") or is_abbreviation(p):
+                exact[p.lstrip("=")].add(find(cid))
+            else:
+                phrases[fold_phrase(p)].add(find(cid))
+    curated_keys, curated_forms = set(phrases), set(exact)
     for cid, node in nodes.items():
         drug = node.kind == "drug"
         for p in node.phrases:
             if (cid, fold_phrase(p)) in drop:
                 rejected["dropped"] += 1
                 continue
+            abbreviation = not drug and filt.as_written(p)
+            if (p.strip() in curated_forms) if abbreviation else (fold_phrase(p) in curated_keys):
+                rejected["curated"] += 1
+                continue
             why = filt.reject(p, drug=drug, generic=drug and p == node.label)
             if why:
                 rejected[why] += 1
-            elif is_abbreviation(p) and not drug:
+            elif abbreviation:
                 exact[p.strip()].add(find(cid))
             else:
                 phrases[fold_phrase(p)].add(find(cid))
-        for p in node.curated:
-            if p.startswith("="):
-                exact[p[1:]].add(find(cid))
-            else:
-                phrases[fold_phrase(p)].add(find(cid))
-    for p, cid in eponyms(nodes).items():
+    for p, cid in eponyms(nodes, filt.zipf["eponym"]).items():
         if not filt.reject(p):
             phrases[fold_phrase(p)].add(find(cid))
+    named = {c for ids in (*phrases.values(), *exact.values()) for c in ids}
+    named |= {find(p) for node in nodes.values() for p in node.parents if p in nodes}
     concepts = {}
     for rep, members in graph.members.items():
+        if rep.startswith("RX:") and rep not in named:
+            continue
         reps_parents = {find(p) for m in members for p in nodes[m].parents if p in nodes} - {rep}
-        kind = min((nodes[m].kind for m in members), key=KIND_ORDER.index)
+        dominant = sorted(nodes[m].kind for m in members if nodes[m].dominant)
+        if dominant and not any(m.startswith("DOID") for m in members):
+            kind = dominant[0]
+        else:
+            kind = min((nodes[m].kind for m in members), key=KIND_ORDER.index)
         concepts[rep] = [nodes[rep].label, kind, sorted(reps_parents), sorted(set(members) - {rep})]
     alt = {a: find(cid) for cid, node in nodes.items() for a in node.alt if a not in nodes}
     return (dict(sorted(concepts.items())), {k: sorted(v) for k, v in sorted(phrases.items())},
@@ -339,7 +390,7 @@ def analyte_keys() -> set[str]:
 
 
 def check_ids(curated: dict, nodes: dict[str, Node]) -> None:
-    wanted = [*curated["terms"], *curated["drop"], *curated["general"],
+    wanted = [*curated["terms"], *curated["drop"], *curated["general"], *(i for pair in curated["same"] for i in pair),
               *(p for c in curated["classes"].values() for p in c.get("parents", [])),
               *(p for c in curated["concepts"].values() for p in c.get("parents", []))]
     missing = sorted({w for w in wanted if w not in nodes})
@@ -354,30 +405,36 @@ def build(args: argparse.Namespace) -> dict:
     nodes.update(read_mesh(args.mesh, rules))
     canon, variant = read_drugs()
     members = {variant.get(m.lower(), m.lower()) for c in curated["classes"].values() for m in c.get("members", [])}
-    add_drugs(nodes, canon, variant, {m for m in members if m in canon})
+    class_keys = {fold_phrase(p.lstrip("=")) for c in curated["classes"].values() for p in (c["label"], *c["synonyms"])}
+    add_drugs(nodes, canon, variant, {m for m in members if m in canon}, class_keys)
     for cid, spec in curated["concepts"].items():
         nodes[cid] = Node(spec["label"], spec["kind"], set(spec.get("parents", [])), curated={spec["label"]})
     class_mesh: list[tuple[str, str]] = []
     add_classes(nodes, class_mesh, curated, canon, variant)
     add_drugs_json(nodes, curated, variant)
     combination_classes(nodes)
-    for cid, ps in curated["terms"].items():
-        nodes[cid].curated |= set(ps) if cid in nodes else set()
     check_ids(curated, nodes)
-    for node in nodes.values():
+    for cid, ps in curated["terms"].items():
+        nodes[cid].curated |= set(ps)
+    for cid, node in nodes.items():
         node.parents &= nodes.keys()
+        if cid.startswith(("RX:", "CLS:")) and not node.parents:
+            node.parents.add(curated["build"]["drug_root"])
     graph = Graph(nodes)
     merged, parented = link_do_mesh(graph, xrefs)
-    for cls, mesh in class_mesh:
-        if not graph.merge(cls, mesh):
-            raise SystemExit(f"cannot merge {cls} with {mesh}: it would make a cycle")
+    for a, b in curated["same"]:  # said to be one concept: an edge between them goes
+        nodes[a].parents.discard(b)
+        nodes[b].parents.discard(a)
+    for a, b in [*class_mesh, *curated["same"]]:
+        if not graph.merge(a, b):
+            raise SystemExit(f"cannot merge {a} with {b}: it would make a cycle")
     stop = {fold_phrase(s) for s in curated["stop"]}
     filt = PhraseFilter(stop, analyte_keys(), curated["build"]["common_word_zipf"])
     concepts, phrases, exact, alt, rejected = assemble(graph, filt, curated)
     general = sorted({graph.find(g) for g in curated["general"]})
     print(f"DO-MeSH: {merged} merged, {parented} MeSH parents added; phrases rejected: {rejected}")
     return {
-        "_doc": "Clinical concepts for trialscout.vocab.clinical, built by scripts/make_clinical_vocab.py; do not edit. "
+        "_doc": "Clinical concepts for trialscout.vocab.clinical, made by scripts/make_clinical_vocab.py; do not edit. "
                 "concepts: id -> [label, kind, parent ids, same-as ids]; phrases: folded phrase -> ids; exact: "
                 "case-sensitive abbreviation -> ids; alt_ids: obsolete DO id -> id; general: too broad to decide.",
         "sources": {"doid": args.doid.name, "mesh": args.mesh.name, "drugs": "drug-named-entity-recognition",
