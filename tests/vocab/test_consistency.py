@@ -138,7 +138,6 @@ def test_comorbidity_keys_agree_both_ways() -> None:
 
 def test_comorbidity_examples() -> None:
     from trialscout.criteria.extract import find_all
-
     from trialscout.match.vocab import comorbidity_codes, concept_within
 
     for text, key in _data.load("comorbidities.json")["examples"]:
@@ -146,7 +145,8 @@ def test_comorbidity_examples() -> None:
         named = {f.get("name") for f in found if f["kind"] == "comorbidity"}
         # a wider concept around the comorbidity's words ('chronic stable angina') is read as the concept, which
         # must lie within the comorbidity
-        narrower = [f for f in found if f["kind"] == "concept" and concept_within(f["codes"], list(comorbidity_codes(key)))]
+        codes = list(comorbidity_codes(key))
+        narrower = [f for f in found if f["kind"] == "concept" and concept_within(f["codes"], codes)]
         assert key in named or narrower, text
 
 
