@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from trialscout.criteria import rules
+from trialscout.criteria import context, rules
 
 
 @cache
@@ -17,3 +17,13 @@ def _permission() -> re.Pattern[str]:
 def permits(text: str) -> bool:
     """Whether the criterion only permits something (every patient meets it)."""
     return bool(_permission().search(" ".join(text.split())))
+
+
+def without_exceptions(text: str, ctype: str | None = None) -> str:
+    """The criterion's words with what it carves out blanked ('except: basal cell carcinoma', 'due to
+    chemotherapy'): what a record says of those is no reason to question the criterion. Same length as `text`."""
+    out = list(text)
+    for sc in context.scopes(text, [], ctype):
+        if sc.flag == "drop":
+            out[sc.start:sc.end] = " " * (sc.end - sc.start)
+    return "".join(out)

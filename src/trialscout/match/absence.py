@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from trialscout.criteria.remarks import without_exceptions
 from trialscout.match.facts import structured
 from trialscout.match.links import Link, links
 from trialscout.match.policy import Policy, presumption_key, record_cannot_tell
@@ -50,7 +51,7 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
         return result.model_copy(update={"verdict": "not_applicable", "computable": True, "evidence": [
             Evidence(verdict="not_applicable", reason=why, constraint={"kind": "population"},
                      criterion_text=criterion.text)]})
-    found = links(criterion.text, facts)
+    found = links(without_exceptions(criterion.text, ctype), facts)
     if found:
         said = found[0]
         words = ", ".join(said.words)

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from trialscout.criteria.coverage import pass_max_unread_share, unread_share
-from trialscout.criteria.remarks import permits
+from trialscout.criteria.remarks import permits, without_exceptions
 from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
@@ -135,7 +135,10 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
     if record_cannot_tell(criterion.text):
         return "unknown", "a clinical record does not say this: ask the patient or the team", \
             [e.model_copy(update={"verdict": "unknown", "presumed": False}) if e.presumed else e for e in evidence]
-    found = links(criterion.text, facts)
+    # the patient's own cancer, read as a diagnosis, is no reason to question a presumed absence ('no other
+    # malignancy'): a criterion on the cancer itself is decided through the diagnosis, not presumed
+    own = [d.provenance.span for d in facts.diagnoses if d.provenance.span]
+    found = links(without_exceptions(criterion.text, ctype), facts, own)
     if found and all(link.negated for link in found):
         said = found[0]
         confirmed = [e.model_copy(update={"presumed": False, "fact": said.text, "reason": f"the record says: "

@@ -232,7 +232,7 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
                        _src(found[0].provenance))
     codes = list(dict.fromkeys([*(c.codes or []), *comorbidity_codes(c.name or "")]))
     if codes:
-        named = _concept_finding(c, list(codes), facts, c.name or "")
+        named = _concept_finding(c, list(codes), facts, c.name or "", today)
         if named is not None:
             return named
     return _absent(facts, c.name or "", "condition", f"no {c.name} recorded", "any_condition")
@@ -242,7 +242,7 @@ def check_concept(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
     """A clinical concept: the record names it or something below it (a note's 'myocardial infarction' for a
     criterion's 'cardiovascular disease'); names something above it (open); denies it; or says nothing."""
     name = c.name or "it"
-    found = _concept_finding(c, c.codes or [], facts, name)
+    found = _concept_finding(c, c.codes or [], facts, name, today)
     if found is not None:
         return found
     denied = _denied(c.codes or [], facts)
@@ -255,7 +255,8 @@ def check_concept(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
     return _absent(facts, "", "condition", f"no {name} recorded", anything)
 
 
-def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name: str) -> Finding | None:
+def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name: str,
+                     today: dt.date) -> Finding | None:
     """What the record's concepts say of `codes`: present (perhaps open on a qualifier or a time window), only a
     broader concept named (open), or None when it names nothing related."""
     have = [p for p in facts.concepts if concept_within(p.codes, codes)]

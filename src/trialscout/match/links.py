@@ -126,10 +126,10 @@ def _related(wanted: tuple[tuple[str, ...], ...], have: tuple[str, ...]) -> bool
     return any(clinical.subsumes(w, h) or clinical.subsumes(h, w) for ids in wanted for w in ids for h in have)
 
 
-def links(text: str, facts: PatientFacts) -> list[Link]:
+def links(text: str, facts: PatientFacts, ignore: list[tuple[int, int]] | None = None) -> list[Link]:
     """The note sentences that speak to `text`: naming a concept related to one of its concepts (the same, below
     or above it), or sharing a content word outside any concept; what the record says of relatives links only when
-    the criterion speaks of relatives too."""
+    the criterion speaks of relatives too. Concepts named inside `ignore` (spans of the first note) never link."""
     wanted, concepts = _criterion(text)
     if not wanted and not concepts:
         return []
@@ -137,7 +137,8 @@ def links(text: str, facts: PatientFacts) -> list[Link]:
     out = []
     for i, note in enumerate(facts.notes):
         for sentence in _read(note):
-            named = [c for c in sentence.concepts if (family or not c.other_person) and _related(concepts, c.codes)]
+            named = [c for c in sentence.concepts if (family or not c.other_person) and _related(concepts, c.codes)
+                     and not (i == 0 and any(a <= c.start < b for a, b in ignore or ()))]
             shared = [w for w in sentence.words if w.key in wanted and (family or not w.other_person)]
             if named or shared:
                 said = [c.text for c in named] + [w.text for w in shared]
