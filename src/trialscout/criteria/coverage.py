@@ -41,7 +41,7 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
     known = set(_filler()).union(*(_kind_words(k) for k in kinds)) if kinds else set(_filler())
     # a limit 'if proven liver metastases' is understood: its condition is the constraint's `applies_if`
     known |= {word_key(w) for c in constraints if c.applies_if for w in (*c.applies_if.split("_"), "proven", "if")}
-    cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)]
+    cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text)
     out: list[str] = []
     for m in _WORD.finditer(text):
         word = m.group().lower()
@@ -51,6 +51,13 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
             continue
         out.append(word)
     return out
+
+
+def no_requirement(text: str) -> list[tuple[int, int]]:
+    """PDQ labels that require nothing ('Life expectancy: Not specified'): read, and asking nothing."""
+    from trialscout.criteria.extract import no_requirement as spans  # extract imports this module's callers
+
+    return spans(text)
 
 
 def _cue_spans(text: str, ctype: str) -> list[tuple[int, int]]:

@@ -354,6 +354,11 @@ _MEANS = re.compile(r"\b(?:on|by|with|using|via|at|during|for|from|in|through|pe
                     re.IGNORECASE)
 """A procedure named as the means or the occasion ('on admission ECG', 'by echocardiography', 'suitable for
 resection') is no thing the patient must have or lack: it is left unread."""
+def is_means(text: str, start: int, ids: tuple[str, ...] | list[str]) -> bool:
+    """Whether a procedure or device named at `start` is the means or occasion of something else ('on ECG')."""
+    return bool(ids) and clinical.kind(ids[0]) in ("procedure", "device") and bool(_MEANS.search(text[:start]))
+
+
 _CONCEPT_KINDS = frozenset({"disease", "finding", "procedure", "drug", "drug_class", "behaviour", "device"})
 
 
@@ -382,7 +387,7 @@ def concepts(text: str, found: list[Found], skip: list[tuple[int, int]], wider: 
                for (a, b), f in taken):
             continue
         ids = [i for i in m.ids if not clinical.is_general(i) and clinical.kind(i) in _CONCEPT_KINDS]
-        if not ids or (clinical.kind(ids[0]) in ("procedure", "device") and _MEANS.search(text[:m.start])):
+        if not ids or is_means(text, m.start, ids):
             continue
         f: Found = {"kind": "concept", "span": (m.start, m.end), "name": m.text, "codes": ids,
                     "concept_kind": clinical.kind(ids[0])}

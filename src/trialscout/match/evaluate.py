@@ -100,7 +100,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     if verdict == "fail" and criterion.unread:
         verdict = "unknown"
         question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
-    elif verdict == "pass" and ctype == "inclusion" and \
+    elif verdict == "pass" and ctype == "inclusion" and not all(c.negated for c in usable) and \
             unread_share(criterion.text, criterion.unread) > pass_max_unread_share():
         verdict = "unknown"
         question = f"only partly understood ({', '.join(criterion.unread[:6])} not read): check the rest"

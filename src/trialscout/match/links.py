@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
+from trialscout.criteria.extract_dict import is_means
 from trialscout.criteria.text import word_key
 from trialscout.model.patient import PatientFacts
 from trialscout.patient.context import Context
@@ -30,7 +31,7 @@ def key(word: str) -> str:
 
 @cache
 def _generic() -> frozenset[str]:
-    return frozenset(key(w) for w in (*_rules()["stopwords"], *_rules()["generic"]))
+    return frozenset(key(w) for w in (*_rules()["stopwords"], *_rules()["generic"], *_rules()["anatomy"]))
 
 
 @cache
@@ -110,7 +111,8 @@ def _read(note: str) -> tuple[_Sentence, ...]:
 def _criterion(text: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
     """A criterion's content-word keys outside its concept mentions, and its concepts' ids."""
     generic = _generic()
-    mentions = [m for m in clinical.find(text) if any(not clinical.is_general(i) for i in m.ids)]
+    mentions = [m for m in clinical.find(text) if any(not clinical.is_general(i) for i in m.ids)
+                and not is_means(text, m.start, m.ids)]
     keys = frozenset(k for w in _WORD.finditer(text) if not any(m.start <= w.start() < m.end for m in mentions)
                      for k in (key(w.group()),) if len(k) >= 3 and k not in generic)
     return keys, tuple(tuple(i for i in m.ids if not clinical.is_general(i)) for m in mentions)
