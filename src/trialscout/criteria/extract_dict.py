@@ -437,7 +437,11 @@ def simple(text: str, mentions: list[Mention], category: str, kind: str, field: 
     for m in mentions:
         e = m.get(category)
         if e and not _inside(m, skip):
-            out.append({"kind": kind, "span": (m.start, m.end), field: e.canon})
+            value = e.canon
+            if value == "compliance" and re.match(rules.load("concepts.json")["_compliance_with_treatment"],
+                                                  text[m.end:m.end + 60], re.IGNORECASE):
+                value = "adherence"  # compliance with a physician's treatment, not with a trial's protocol
+            out.append({"kind": kind, "span": (m.start, m.end), field: value})
     return _dedupe(out, field)
 
 

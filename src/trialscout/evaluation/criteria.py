@@ -45,6 +45,8 @@ class Answer:
     """The note sentences our deciding evidence points at."""
     held_back: bool
     """A fail was held back (made unknown) because the criterion was not fully read."""
+    partial: bool
+    """An inclusion's pass was held back (made unknown): most of the criterion was not read."""
     unread: bool
     """The criterion has words nothing understood."""
     seconds: float
@@ -65,6 +67,7 @@ def answer(a: Annotation, facts: PatientFacts, policy: str, today: dt.date) -> A
                   presumed=verdict == "pass" and any(r.presumed for r in deciding),
                   sentences=_sentences(a.note, deciding) if verdict != "unknown" else (),
                   held_back=any(_held_back(r) for r in standing), unread=any(c.unread for c in criteria),
+                  partial=any((r.question or "").startswith("only partly understood") for r in standing),
                   seconds=seconds)
 
 
@@ -139,6 +142,7 @@ class Report:
             "presumed_accuracy": _share(sum(x.label == x.annotation.expert for x in presumed), len(presumed)),
             "not_applicable": sum(x.verdict == "not_applicable" for x in rows),
             "held_back_fails": sum(x.held_back for x in rows),
+            "held_back_passes": sum(x.partial for x in rows),
             "criteria_with_unread_words": sum(x.unread for x in rows),
             **_evidence_scores(decided),
             "ms_per_criterion_median": round(statistics.median(times), 3) if times else None,
@@ -217,7 +221,8 @@ def format_report(reports: list[Report]) -> str:
             f"  evidence sentences on decided rows: precision {_pct(d['evidence_precision'])}, recall "
             f"{_pct(d['evidence_recall'])} ({d['evidence_rows']} rows with expert sentences)",
             f"  full reading: {d['criteria_with_unread_words']} criteria with unread words; "
-            f"{d['held_back_fails']} fails held back as unknown",
+            f"{d['held_back_fails']} fails held back as unknown (not fully read), {d['held_back_passes']} passes "
+            f"(mostly unread)",
             f"  time: {d['ms_per_criterion_median']} ms median, {d['ms_per_criterion_mean']} ms mean per criterion; "
             f"{d['ms_per_note_mean']} ms per note",
             "  confusion (rows: expert; columns: ours):",

@@ -42,6 +42,8 @@ class Finding:
     """The record says the fact is absent (or lists such facts completely and it is not among them)."""
     missing: bool = False
     """The record says nothing at all about it (`holds` is None): the absence policy decides what that means."""
+    found_now: bool = False
+    """It holds on a finding of today only (not said to be a history), which never fails a 'history of' criterion."""
 
 
 def _src(p: Provenance | None) -> dict[str, Any] | None:
@@ -274,8 +276,9 @@ def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name:
         elif c.within_months is not None and p.historical:
             return Finding(None, f"had {p.name}; when is not recorded (criterion: within {c.within_months:g} "
                                  f"months)", p.name, _src(p.provenance))
-        return Finding(True, f"the record names {p.name}" + (f" (a kind of {name})" if p.name.lower() != name.lower()
-                                                               else ""), p.name, _src(p.provenance))
+        kind_of = f" (a kind of {name})" if p.name.lower() != name.lower() else ""
+        return Finding(True, f"the record names {p.name}{kind_of}", p.name, _src(p.provenance),
+                       found_now=not p.historical and p.date is None)
     broader = [p for p in facts.concepts if concept_within(codes, p.codes)]
     if broader:
         p = broader[0]
@@ -464,7 +467,7 @@ def check_prior_therapy(c: Constraint, facts: PatientFacts, today: dt.date) -> F
                    t.agent or t.modality, _src(t.provenance))
 
 
-_CONSENT_ASPECTS = {"consent": "consent", "capacity": "consent", "compliance": "comply"}
+_CONSENT_ASPECTS = {"consent": "consent", "capacity": "consent", "compliance": "comply", "adherence": "adherent"}
 
 
 def check_consent(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
@@ -474,7 +477,8 @@ def check_consent(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding
         return Finding(None, f"{(c.aspect or 'this').replace('_', ' ')} is not in the record", missing=True)
     stated = facts.consent
     value = getattr(stated, field) if stated is not None else None
-    what = "give informed consent" if field == "consent" else "comply with the trial's protocol"
+    what = {"consent": "give informed consent", "comply": "comply with the trial's protocol",
+            "adherent": "follow prescribed medical treatment"}[field]
     if value is None or stated is None:
         return Finding(None, f"the record does not say whether the patient will {what}", missing=True)
     said = stated.provenance.text or what

@@ -67,7 +67,7 @@ behaviour, device).
 
 COMPUTABLE_WITHOUT_FIELDS = {"comorbidity"}
 NEVER_COMPUTABLE = {"other"}
-_CONSENT_COMPUTABLE = {"consent", "capacity", "compliance"}
+_CONSENT_COMPUTABLE = {"consent", "capacity", "compliance", "adherence"}
 _PREGNANCY_COMPUTABLE = {"pregnant", "breastfeeding", "postmenopausal", "premenopausal"}
 
 

@@ -159,6 +159,8 @@ class Consent(_Fact):
     """True: will give (or gave, or can give) informed consent; False: refuses or cannot; None: not said."""
     comply: bool | None = None
     """True: will comply with a trial's protocol; False: will not or cannot; None: not said."""
+    adherent: bool | None = None
+    """True: follows prescribed medical treatment; False: does not ('not compliant with her medication')."""
     provenance: Provenance
 
 

@@ -329,6 +329,8 @@ class _NoteReader:
             stated.consent = "no_consent" not in found
         if "comply" in found or "no_comply" in found:
             stated.comply = "no_comply" not in found
+        if "adherence" in found or "no_adherence" in found:
+            stated.adherent = "no_adherence" not in found
         self.facts.consent = stated
 
 

@@ -157,7 +157,8 @@ def find_pregnancy(text: str) -> dict[str, Found]:
 
 
 def find_consent(text: str) -> dict[str, Found]:
-    """What a note says of consent and protocol compliance: keys consent, no_consent, comply, no_comply."""
+    """What a note says of consent, protocol compliance and treatment adherence: keys consent, no_consent, comply,
+    no_comply, adherence, no_adherence."""
     p = load("note_patterns.json")["consent"]
     out: dict[str, Found] = {}
     for key, pattern in p.items():
