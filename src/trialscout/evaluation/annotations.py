@@ -78,7 +78,8 @@ def _annotation(path: Path, i: int, r: dict[str, Any]) -> Annotation:
     expert = _label(r["expert_eligibility"], where)
     other = r.get("gpt4_eligibility")
     return Annotation(row=i, patient_id=str(r["patient_id"]), note=str(r["note"]),
-                      trial_id=str(r.get("trial_id") or ""), criterion_type=ctype, criterion_text=str(r["criterion_text"]), expert=expert,
+                      trial_id=str(r.get("trial_id") or ""), criterion_type=ctype,
+                      criterion_text=str(r["criterion_text"]), expert=expert,
                       expert_sentences=tuple(int(n) for n in _NUMBER.findall(str(r.get("expert_sentences") or ""))),
                       other=_label(other, where) if other not in (None, "") else None)
 
