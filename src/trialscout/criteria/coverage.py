@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from trialscout.criteria import context, rules, vocab
+from trialscout.criteria import rules
+from trialscout.criteria.scoping import scopes_of
 from trialscout.criteria.text import word_key
 from trialscout.model.criteria import Constraint
 
@@ -62,8 +63,7 @@ def no_requirement(text: str) -> list[tuple[int, int]]:
 
 def _cue_spans(text: str, ctype: str) -> list[tuple[int, int]]:
     """Where ConText cues stand ('no', 'history of', 'except', 'if'): the modifier they set is understood."""
-    mentions = [(m.start, m.end) for m in vocab.find(text)]
-    found = {sc.cue for sc in context.scopes(text, mentions, ctype)}
+    found = {sc.cue for sc in scopes_of(text, ctype)}
     opening = _OPENING_NO.match(text) if ctype == "exclusion" else None
     if opening:
         found.add((opening.start(), opening.end()))

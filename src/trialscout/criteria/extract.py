@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from trialscout.criteria import context, extract_dict, extract_numeric, rules, vocab
+from trialscout.criteria.scoping import mentions_of, scopes_of
 from trialscout.criteria.text import normalize
 from trialscout.model.criteria import Constraint
 
@@ -34,7 +35,7 @@ def no_requirement(text: str) -> list[tuple[int, int]]:
 def find_all(text: str, ctype: str = "inclusion", section: str | None = None) -> list[dict[str, Any]]:
     """Every constraint found in one criterion, as dicts with spans relative to `text`."""
     text = normalize(text[:MAX_CHARS])
-    mentions = vocab.find(text)
+    mentions = list(mentions_of(text))
     found: list[dict[str, Any]] = []
     found += extract_numeric.ages(text, ctype, section)
     found += extract_numeric.performance(text, ctype, section)
@@ -74,7 +75,7 @@ def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],
     'is allowed' without a negation, the disease a negated therapy is for)."""
     if not any(f["kind"] in _MODIFIABLE for f in found):
         return found
-    scopes = context.scopes(text, [(m.start, m.end) for m in mentions], ctype)
+    scopes = list(scopes_of(text, ctype))
     out = []
     for f in found:
         if f["kind"] in _MODIFIABLE:

@@ -299,10 +299,14 @@ def _same_family(a: Constraint, b: Constraint) -> bool:
 
 
 def _joined(prev: Constraint, c: Constraint, block: str) -> bool:
+    """Alternatives: any two constraints with 'or' between them ('respiratory rate >= 20 or PaCO2 <= 32 or
+    mechanical ventilation'); a comma list of the same family of constraints."""
     between = _between(prev, c, block)
-    if not _same_family(prev, c) or len(between) >= 60:
+    if len(between) >= 60:
         return False
-    return bool(_OR_BETWEEN.search(between)) or (c.kind in _LIST_KINDS and bool(_COMMA_ONLY.match(between)))
+    if _OR_BETWEEN.search(between):
+        return _same_family(prev, c) or not _SENTENCE_END.search(between)
+    return _same_family(prev, c) and c.kind in _LIST_KINDS and bool(_COMMA_ONLY.match(between))
 
 
 def _disjunctive(group: list[int], constraints: list[Constraint], block: str) -> bool:

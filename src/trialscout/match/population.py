@@ -90,9 +90,9 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
     subject = [i for i in out.outside if _in_subject_position(criterion, criterion.constraints[i], block)]
     if subject:
         out.whole = out.outside[subject[0]]
-    elif out.outside and len(out.outside) == len(criterion.constraints):
+    elif out.outside and len(out.outside) == len(criterion.constraints) and not criterion.unread:
         out.whole = next(iter(out.outside.values()))
-    adult = _adult_matters(words, facts, today)
+    adult = _adult_matters(criterion, words, facts, today)
     if adult and not out.whole:
         out.whole = adult
     status = _menopause_condition(words)
@@ -107,11 +107,17 @@ def _words(criterion: Criterion, block: str) -> str:
     return block[s:e] if 0 <= s < e <= len(block) else criterion.text
 
 
-def _adult_matters(text: str, facts: PatientFacts, today: dt.date) -> str | None:
-    """Why a criterion on adults' habits or circumstances does not concern this child, or None."""
+def _adult_matters(criterion: Criterion, text: str, facts: PatientFacts, today: dt.date) -> str | None:
+    """Why a criterion wholly on adults' habits or circumstances does not concern this child, or None: every
+    constraint of it names one ('alcoholism', 'smoking'), or it has none and its words do."""
     rule = _rules()["adult_matters"]
     years = facts.age_years(today)
-    if years is None or years >= rule["max_age"] or not _pattern("adult_matters").search(text):
+    if years is None or years >= rule["max_age"]:
+        return None
+    found = [m.span() for m in _pattern("adult_matters").finditer(text)]
+    start = criterion.span[0] if text is not criterion.text else 0
+    spans = [(c.span[0] - start, c.span[1] - start) for c in criterion.constraints]
+    if not found or not all(any(a < fe and fs < b for fs, fe in found) for a, b in spans):
         return None
     return f"age {years:g}: the criterion concerns adults' habits or circumstances"
 
