@@ -306,7 +306,10 @@ def _joined(prev: Constraint, c: Constraint, block: str) -> bool:
         return False
     if _OR_BETWEEN.search(between):
         return _same_family(prev, c) or not _SENTENCE_END.search(between)
-    return _same_family(prev, c) and c.kind in _LIST_KINDS and bool(_COMMA_ONLY.match(between))
+    if not _COMMA_ONLY.match(between):
+        return False
+    listed = bool(_LIST_INTRO.search(block[max(0, prev.span[0] - 100):prev.span[0]]))
+    return listed or (_same_family(prev, c) and c.kind in _LIST_KINDS)
 
 
 def _disjunctive(group: list[int], constraints: list[Constraint], block: str) -> bool:
