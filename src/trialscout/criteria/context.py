@@ -1,5 +1,4 @@
-"""ConText modifiers of a criterion (negated, hypothetical, historical, exception cues): `trialscout.context` on the
-criteria rule set (`rules/context.json`)."""
+"""ConText modifiers of a criterion (negated, hypothetical, historical, exceptions): the engine on rules/context.json"""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""ConText modifiers of a note (negated, family, hypothetical, historical): `trialscout.context` on the note rule set
-(`rules/context.json`) and the shared time cues, scopes kept within sentences."""
+"""ConText modifiers of a note (negated, family, hypothetical, historical): the engine on rules/context.json + time"""
 
 from __future__ import annotations
 
@@ -27,10 +26,9 @@ class Context:
         self.scopes: list[Scope] = engine.scopes(text, rule_set(), segments=self.sentences)
 
     def categories(self, start: int, end: int) -> set[str]:
-        """NEGATED / FAMILY / HYPOTHETICAL / HISTORICAL when a scope covers the span (and the span is not the
+        """NEGATED / FAMILY / HYPOTHETICAL / HISTORICAL when a scope overlaps the span (and the span is not the
         trigger)."""
-        return {sc.category for sc in self.scopes
-                if sc.start <= start < sc.end and not (sc.trigger[0] <= start < sc.trigger[1])}
+        return engine.categories(self.scopes, start, end)
 
     def sentence_of(self, pos: int) -> tuple[int, int]:
         return next(((s, e) for s, e in self.sentences if s <= pos < e), (0, len(self.text)))
