@@ -40,7 +40,8 @@ HOSTILE_TEXTS = {  # where trial text reaches a page, a payload that would run i
     "condition": "<script>alert(3)</script> carcinoma",
     "summary": "<img src=x onerror=alert(4)> summary",
     "criteria": "Inclusion Criteria:\n\n  - Age 18 years or older <script>alert(5)</script>\n"
-                "  - Platelets >= 100,000/mm3 </textarea><svg onload=alert(6)>\n",
+                "  - Platelets >= 100,000/mm3 </textarea><svg onload=alert(6)>\n\n"
+                "Exclusion Criteria:\n\n  - History of heart failure <img src=x onerror=alert(8)>\n",
     "facility": "<b onmouseover=alert(7)>General Hospital</b>",
 }
 

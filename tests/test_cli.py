@@ -127,13 +127,57 @@ def test_patient_and_match_contract(sample_db: Path, tmp_path: Path) -> None:
     assert 1 <= len(ranked) <= 5
     assert [m["score"] for m in ranked] == sorted((m["score"] for m in ranked), reverse=True)
     for m in ranked:
-        assert m["eligibility"] in ("eligible", "ineligible", "uncertain")
+        assert m["eligibility"] in ("eligible", "ineligible", "uncertain") and m["policy"] == "default"
+        assert m["to_confirm"] == m["counts"]["presumed"] and m["summary"].startswith(m["eligibility"])
         for c in m["criteria"]:
-            assert c["type"] in ("inclusion", "exclusion") and c["verdict"] in ("pass", "fail", "unknown")
+            assert c["type"] in ("inclusion", "exclusion")
+            assert c["verdict"] in ("pass", "fail", "unknown", "not_applicable")
             assert isinstance(c["text"], str) and isinstance(c["evidence"], list)
+            assert not c.get("presumed") or c["verdict"] == "pass"
     one = json.loads(run("match", str(note), "--db", str(sample_db), "--trial", ranked[0]["nct_id"],
                          "--json").stdout)
     assert [m["nct_id"] for m in one] == [ranked[0]["nct_id"]]
+
+
+MATCH_NOTE = ("A 58-year-old man with stage IV non-small cell lung cancer, EGFR exon 19 deletion. ECOG 1. "
+              "He denies smoking. No brain metastases. Platelets 200,000/mm3.")
+
+
+def test_a_trial_scores_the_same_ranked_or_named(sample_db: Path, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(MATCH_NOTE, "utf-8")
+    ranked = json.loads(run("match", str(note), "--db", str(sample_db), "--top", "8", "--json").stdout)
+    picked = [ranked[0], ranked[3], ranked[-1]]
+    args = [a for m in picked for a in ("--trial", m["nct_id"])]
+    named = {m["nct_id"]: m for m in json.loads(run("match", str(note), "--db", str(sample_db), *args,
+                                                    "--json").stdout)}
+    for m in picked:
+        assert (named[m["nct_id"]]["score"], named[m["nct_id"]]["relevance"]) == (m["score"], m["relevance"])
+    assert named[ranked[0]["nct_id"]]["relevance"] == 1.0
+
+
+def test_match_policy_and_the_ranked_view(sample_db: Path, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text(MATCH_NOTE, "utf-8")
+    base = ["match", str(note), "--db", str(sample_db), "--top", "5"]
+    default = json.loads(run(*base, "--json").stdout)
+    strict = json.loads(run(*base, "--policy", "strict", "--json").stdout)
+    assert any(m["to_confirm"] for m in default)
+    assert {m["policy"] for m in strict} == {"strict"}
+    assert all(m["to_confirm"] == 0 and m["summary"] == m["eligibility"] for m in strict)
+    assert not any(c.get("presumed") for m in strict for c in m["criteria"])
+    shown = run(*base).stdout
+    first = next(m for m in default if m["to_confirm"])
+    n = first["to_confirm"]
+    assert f"{first['nct_id']}  {first['eligibility'].upper()}, {n} point{'s' if n != 1 else ''} to confirm" in shown
+    assert f"{first['counts']['pass']} pass ({n} presumed)" in shown and " not applicable, " in shown
+    confirm = next(c for c in first["criteria"] if c.get("presumed") and c["question"])
+    assert f"(✓) [{confirm['type'][:3]}] {confirm['text'][:100]}" in shown
+    assert confirm["question"][:100] in shown
+    strict_shown = run(*base, "--policy", "strict").stdout
+    assert "to confirm" not in strict_shown and "(✓)" not in strict_shown and " presumed)" not in strict_shown
+    bad = run(*base, "--policy", "lenient", ok=False)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "no absence policy 'lenient'" in bad.stderr
 
 
 def test_bad_patient_input_is_a_clear_error(tmp_path: Path, sample_db: Path) -> None:

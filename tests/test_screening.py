@@ -17,6 +17,7 @@ import pytest
 from tests.conftest import FIXTURES
 from trialscout import screening, screening_table
 from trialscout.app import Trialscout, derive_criteria
+from trialscout.errors import TrialscoutError
 from trialscout.ingest import ingest
 from trialscout.patient import from_json, load_patient
 from trialscout.screening import LIST_SEP, ScreeningError, TrialSelection, screen, select_trials, short
@@ -42,13 +43,16 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def expected_row(ts: Trialscout, patient: str, facts: Any, nct_id: str) -> dict[str, Any]:
-    m = ts.match_one(facts, nct_id, today=TODAY)
-    texts = {v: [short(c.text) for c in m.criteria if c.computable and c.verdict == v and c.alternative_of is None]
-             for v in ("fail", "unknown")}  # alternatives are settled through their lead-in
+def expected_row(ts: Trialscout, patient: str, facts: Any, nct_id: str, policy: str | None = None) -> dict[str, Any]:
+    """What screening must write for one pair: match_one's verdicts, scored on eligibility alone (relevance 0)."""
+    m = ts.match_one(facts, nct_id, relevance=0.0, today=TODAY, policy=policy)
+    standing = [c for c in m.criteria if c.alternative_of is None]  # alternatives are settled through their lead-in
+    texts = {v: [short(c.text) for c in standing if c.computable and c.verdict == v] for v in ("fail", "unknown")}
     return {"patient": patient, "nct_id": nct_id, "eligibility": m.eligibility, "score": round(m.score, 6),
             "n_pass": m.counts["pass"], "n_fail": m.counts["fail"], "n_unknown": m.counts["unknown"],
-            "n_not_computable": m.counts["not_computable"], "failing": texts["fail"], "unknown": texts["unknown"]}
+            "n_not_computable": m.counts["not_computable"], "failing": texts["fail"], "unknown": texts["unknown"],
+            "n_presumed": m.counts["presumed"], "n_not_applicable": m.counts["not_applicable"], "summary": m.summary,
+            "to_confirm": [short(c.text) for c in standing if c.verdict == "pass" and c.presumed]}
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +68,9 @@ def read_csv(path: Path) -> list[dict[str, Any]]:
         rows = list(csv.DictReader(f))
     for r in rows:
         r["score"] = float(r["score"])
-        for k in ("n_pass", "n_fail", "n_unknown", "n_not_computable"):
+        for k in ("n_pass", "n_fail", "n_unknown", "n_not_computable", "n_presumed", "n_not_applicable"):
             r[k] = int(r[k])
-        for k in ("failing", "unknown"):
+        for k in ("failing", "unknown", "to_confirm"):
             r[k] = r[k].split(LIST_SEP) if r[k] else []
     return rows
 
@@ -89,6 +93,8 @@ def test_csv_rows_equal_match_one_for_every_pair(db: Path, expected: dict[Key, d
     verdicts = {r["eligibility"] for r in expected.values()}
     assert {"ineligible", "uncertain"} <= verdicts
     assert any(r["failing"] for r in expected.values()) and any(r["unknown"] for r in expected.values())
+    assert any(r["to_confirm"] for r in expected.values()) and any(r["n_not_applicable"] for r in expected.values())
+    assert list(read_csv(out)[0]) == screening_table.COLUMNS
 
 
 def test_bad_patient_files_are_reported_and_skipped(db: Path, tmp_path: Path) -> None:
@@ -221,3 +227,71 @@ def test_cli_screen(db: Path, tmp_path: Path) -> None:
     bad = subprocess.run([*args[:-4], "--out", str(tmp_path / "o.txt"), "--db", str(db)], capture_output=True,
                          text=True, timeout=120)
     assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_rows_say_what_is_presumed_and_never_call_a_trial_with_open_criteria_eligible(
+        db: Path, expected: dict[Key, dict]) -> None:
+    for row in expected.values():
+        assert row["n_presumed"] == len(row["to_confirm"]) <= row["n_pass"]
+        assert row["summary"] == row["eligibility"] + (
+            f", {row['n_presumed']} point{'s' if row['n_presumed'] != 1 else ''} to confirm" if row["n_presumed"]
+            else "")
+        if row["n_unknown"] or row["n_not_computable"]:
+            assert row["eligibility"] != "eligible", row
+        if row["n_fail"]:
+            assert row["eligibility"] == "ineligible", row
+
+
+ONE_PASS_THREE_UNREAD = {"protocolSection": {
+    "identificationModule": {"nctId": "NCT09999901", "briefTitle": "One computable criterion and three others"},
+    "statusModule": {"overallStatus": "RECRUITING"},
+    "eligibilityModule": {"eligibilityCriteria": "Inclusion Criteria:\n\n  - ECOG performance status 0-1\n"
+                          "  - Able to swim 50 metres unaided\n  - Owns a working bicycle\n"
+                          "  - Lives on an island with a lighthouse\n"}}}
+
+
+def test_one_pass_and_three_not_computable_is_uncertain_not_eligible(tmp_path: Path) -> None:
+    record, db = tmp_path / "trial.json", tmp_path / "one.db"
+    record.write_text(json.dumps(ONE_PASS_THREE_UNREAD), "utf-8")
+    with SqliteStore(db) as store:
+        ingest(store, [record], derive=derive_criteria)
+    patients = tmp_path / "patients"
+    patients.mkdir()
+    (patients / "p.txt").write_text("A 50-year-old man with colon cancer. ECOG 1.", "utf-8")
+    for policy in ("default", "strict"):
+        out = tmp_path / f"{policy}.jsonl"
+        screen(patients, None, out, db=db, workers=1, today=TODAY, progress=False, policy=policy)
+        [row] = read_jsonl(out)
+        assert (row["n_pass"], row["n_not_computable"], row["n_fail"]) == (1, 3, 0)
+        assert row["eligibility"] == "uncertain" and row["summary"] == "uncertain"
+
+
+def test_strict_policy_presumes_nothing_and_a_policy_change_is_not_resumed(db: Path, expected: dict[Key, dict],
+                                                                           tmp_path: Path) -> None:
+    out = tmp_path / "strict.csv"
+    report = screen(PATIENTS, None, out, db=db, workers=1, today=TODAY, progress=False, policy="strict")
+    assert report.screened == len(GOOD)
+    rows = keyed(read_csv(out))
+    with Trialscout(db) as ts:
+        some = list(rows)[:: max(1, len(rows) // 12)]
+        assert all(rows[k] == expected_row(ts, k[0], load_patient(PATIENTS / k[0]), k[1], "strict") for k in some)
+    assert all(r["n_presumed"] == 0 and r["to_confirm"] == [] and r["summary"] == r["eligibility"]
+               for r in rows.values())
+    assert sum(r["n_unknown"] + r["n_not_computable"] for r in rows.values()) > \
+        sum(r["n_unknown"] + r["n_not_computable"] for r in expected.values())  # what was presumed is open now
+    with pytest.raises(ScreeningError, match="policy"):
+        screen(PATIENTS, None, out, db=db, workers=1, today=TODAY, progress=False, policy="default")
+    with pytest.raises(TrialscoutError, match="no absence policy 'lenient'"):
+        screen(PATIENTS, None, tmp_path / "x.csv", db=db, workers=1, progress=False, policy="lenient")
+
+
+def test_cli_screen_policy(db: Path, tmp_path: Path) -> None:
+    exe = str(Path(sys.executable).with_name("trialscout"))
+    out = tmp_path / "strict.jsonl"
+    args = [exe, "screen", str(PATIENTS), "--trial", "NCT00004935", "--out", str(out), "--db", str(db),
+            "--workers", "1", "--policy", "strict"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert {r["n_presumed"] for r in read_jsonl(out)} == {0}
+    bad = subprocess.run([*args[:-1], "lenient"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "no absence policy 'lenient'" in bad.stderr and "Traceback" not in bad.stderr

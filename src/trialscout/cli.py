@@ -20,6 +20,7 @@ from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
 from trialscout.evaluation.cli import eval_app
 from trialscout.ingest import ingest as run_ingest
+from trialscout.match.policy import names as policy_names
 from trialscout.model.patient import PatientFacts
 from trialscout.patient import describe as describe_patient
 from trialscout.patient import load_patient
@@ -297,6 +298,10 @@ def match(
     top: Annotated[int, typer.Option(help="How many trials to return.")] = 10,
     status: Annotated[list[str] | None, typer.Option(help="Only trials with this overall status "
                                                           "(repeatable).")] = None,
+    policy: Annotated[str | None, typer.Option(help=f"Absence policy: {' or '.join(policy_names())}. The default "
+                                                     "presumes what a full record would mention (a history of "
+                                                     "dementia, a pregnancy) absent, as points to confirm; strict "
+                                                     "presumes nothing.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The match JSON contract.")] = False,
 ) -> None:
     """Rank trials for a patient: a verdict per criterion with evidence, a verdict and score per trial."""
@@ -305,7 +310,7 @@ def match(
         err.print(f"patient: {problem.field}: {problem.message}", markup=False)
     filters = build_filters(statuses=status or [])
     with Trialscout(db) as ts:
-        results = ts.match(facts, nct_ids=trial or None, top=top, filters=filters)
+        results = ts.match(facts, nct_ids=trial or None, top=top, filters=filters, policy=policy)
     if as_json:
         sys.stdout.write(json.dumps([m.to_contract() for m in results], ensure_ascii=False, indent=2) + "\n")
     else:

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
-from trialscout.model.match import TrialMatch
+from trialscout.model.match import CriterionResult, TrialMatch
 
 
 def _line(label: str, value: object) -> Text | None:
@@ -82,25 +82,64 @@ def criteria_view(criteria: list[Criterion]) -> Group:
 
 
 _VERDICT_MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "not_applicable": "–"}
+PRESUMED_MARK = "(✓)"
+"""A pass that rests on the record's silence: to confirm."""
+
+
+def verdict_mark(r: CriterionResult) -> str:
+    return PRESUMED_MARK if r.verdict == "pass" and r.presumed else _VERDICT_MARK[r.verdict]
+
+
+def counts_line(counts: dict[str, int]) -> str:
+    """`4 pass (1 presumed), 0 fail, 2 unknown, 1 not applicable, 3 not computable, 3 alternatives`."""
+    presumed = f" ({counts['presumed']} presumed)" if counts.get("presumed") else ""
+    likely = f" ({counts['likely_fail']} likely not met)" if counts.get("likely_fail") else ""
+    parts = [f"{counts.get('pass', 0)} pass{presumed}", f"{counts.get('fail', 0)} fail",
+             f"{counts.get('unknown', 0)} unknown{likely}", f"{counts.get('not_applicable', 0)} not applicable",
+             f"{counts.get('not_computable', 0)} not computable"]
+    if counts.get("alternative"):
+        parts.append(f"{counts['alternative']} alternatives")
+    return ", ".join(parts)
+
+
+def summary_text(m: TrialMatch) -> str:
+    """`ELIGIBLE, 3 points to confirm`: the verdict in capitals, then the points to confirm."""
+    return m.eligibility.upper() + m.summary[len(m.eligibility):]
 
 
 def match_view(matches: list[TrialMatch], *, details: int = 3) -> Group:
-    """Ranked trials: verdict, score, title; then the failing criteria and the questions to ask."""
+    """Ranked trials: verdict with the points to confirm, score, title; the counts; then the failing criteria,
+    the unknowns' questions, and the points to confirm (the presumed passes' questions)."""
     lines: list[Text] = []
     for rank, m in enumerate(matches, start=1):
-        head = Text(f"{rank:>3}. {m.nct_id}  {m.eligibility.upper():<10} score={m.score:.3f}  ", style="bold")
+        head = Text(f"{rank:>3}. {m.nct_id}  {summary_text(m)}  score={m.score:.3f}  ", style="bold")
         head.append(m.title or "(no title)", style="")
         lines.append(head)
-        c = m.counts
-        lines.append(Text(f"     criteria: {c.get('pass', 0)} pass, {c.get('fail', 0)} fail, "
-                          f"{c.get('unknown', 0)} unknown, {c.get('not_computable', 0)} not computable"
-                          + (f", {c['alternative']} alternatives" if c.get("alternative") else "")))
-        shown = [r for r in m.criteria if r.computable and r.verdict != "pass" and r.alternative_of is None][:details]
-        for r in shown:
-            deciding = [e for e in r.evidence if e.verdict == r.verdict] or r.evidence
-            reason = deciding[0].reason if deciding else ""
-            t = Text(f"     {_VERDICT_MARK[r.verdict]} [{r.type[:3]}] ")
-            t.append(r.text[:100])
-            t.append(f"\n         {reason}", style="dim")
-            lines.append(t)
+        lines.append(Text(f"     criteria: {counts_line(m.counts)}"))
+        standing = [r for r in m.criteria if r.alternative_of is None]
+        fails = [(r, _deciding_reason(r)) for r in standing if r.verdict == "fail"]
+        unknowns = [(r, f"ask: {r.question}" if r.question else _deciding_reason(r))
+                    for r in standing if r.verdict == "unknown"]
+        presumed = [(r, r.question or "") for r in standing if r.verdict == "pass" and r.presumed]
+        for label, items in (("failing", fails), ("unknown", unknowns), ("to confirm", presumed)):
+            lines += _criteria_lines(items, details, label)
     return Group(*lines)
+
+
+def _deciding_reason(r: CriterionResult) -> str:
+    deciding = [e for e in r.evidence if e.verdict == r.verdict] or r.evidence
+    return deciding[0].reason if deciding else ""
+
+
+def _criteria_lines(items: list[tuple[CriterionResult, str]], details: int, label: str) -> list[Text]:
+    """At most `details` criteria, each with its mark and a second line (reason or question), then how many more."""
+    lines = []
+    for r, note in items[:details]:
+        t = Text(f"     {verdict_mark(r)} [{r.type[:3]}] ")
+        t.append(r.text[:100])  # record text: appended, never parsed as markup
+        if note:
+            t.append(f"\n         {note if len(note) <= 160 else note[:159] + '…'}", style="dim")
+        lines.append(t)
+    if len(items) > details:
+        lines.append(Text(f"     … {len(items) - details} more {label} (--json shows every criterion)", style="dim"))
+    return lines

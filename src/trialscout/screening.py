@@ -26,9 +26,10 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, engine_version, stored_criteria
+from trialscout.app import CRITERIA, CRITERIA_ENGINE, MATCH_PACKAGES, Trialscout, engine_version, stored_criteria
 from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match import criteria_for, match_study
+from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import TrialMatch
@@ -131,7 +132,7 @@ def _records(store: SqliteStore, nct_ids: Iterable[str]) -> Iterator[tuple[dict[
 
 def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
     """A TrialSource whose fingerprint changes when the selection, a trial or its stored criteria change."""
-    digest = hashlib.sha256(engine_version().encode())
+    digest = hashlib.sha256(engine_version(MATCH_PACKAGES).encode())
     for nct_id in nct_ids:
         row = store.conn.execute(
             "SELECT s.content_hash, d.json, e.json FROM studies s "
@@ -254,34 +255,45 @@ def short(text: str, limit: int = SHORT_TEXT) -> str:
 
 
 def screen_small(ts: Trialscout, cohort: list[tuple[str, PatientFacts]], selection: TrialSelection, *,
-                 max_trials: int) -> tuple[list[str], list[dict[str, Any]]]:
+                 max_trials: int, policy: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """A few patients against the selected trials in this process (the REST API's screen): the trials, and one
-    row per patient × trial as `trialscout screen` writes them. Bigger jobs belong to `screen`."""
+    row per patient × trial as `trialscout screen` writes them (the same scores: eligibility only, no relevance),
+    each patient's rows best first. Bigger jobs belong to `screen`."""
     if not selection.nct_ids and not selection.query and (selection.filters or StudyFilters()).is_empty():
         raise QueryError("choose the trials: name them, or select them with words and statuses", where="trials")
     selected = select_trials(ts.store, selection)
     if len(selected) > max_trials:
         raise QueryError(f"the selection has {len(selected)} trials; at most {max_trials} per request: narrow it",
                          where="query")
-    return selected, [match_row(name, m) for name, facts in cohort for m in ts.match(facts, nct_ids=selected, top=0)]
+    absence_policy(policy)
+    rows = []
+    for name, facts in cohort:
+        found = [ts.match_one(facts, i, relevance=0.0, policy=policy) for i in selected]
+        rows += [match_row(name, m) for m in sorted(found, key=lambda m: (-m.score, m.nct_id))]
+    return selected, rows
 
 
 def match_row(patient: str, m: TrialMatch) -> dict[str, Any]:
-    """One output row: the trial verdict and score, and the failing and unknown computable criteria."""
+    """One output row: the trial verdict and score, the counts, the failing and unknown computable criteria, the
+    verdict in words (`eligible, 3 points to confirm`) and the criteria presumed met (`to_confirm`)."""
+    standing = [c for c in m.criteria if c.alternative_of is None]  # alternatives are settled by their lead-in
+
     def texts(verdict: str) -> list[str]:
-        return [short(c.text) for c in m.criteria
-                if c.computable and c.verdict == verdict and c.alternative_of is None]
+        return [short(c.text) for c in standing if c.computable and c.verdict == verdict]
 
     counts = m.counts
     return {"patient": patient, "nct_id": m.nct_id, "eligibility": m.eligibility, "score": round(m.score, 6),
             "n_pass": counts.get("pass", 0), "n_fail": counts.get("fail", 0), "n_unknown": counts.get("unknown", 0),
-            "n_not_computable": counts.get("not_computable", 0), "failing": texts("fail"), "unknown": texts("unknown")}
+            "n_not_computable": counts.get("not_computable", 0), "failing": texts("fail"), "unknown": texts("unknown"),
+            "n_presumed": counts.get("presumed", 0), "n_not_applicable": counts.get("not_applicable", 0),
+            "summary": m.summary,
+            "to_confirm": [short(c.text) for c in standing if c.verdict == "pass" and c.presumed]}
 
 
 def screen_chunk(source: TrialSource, patients: list[PatientInput], today: dt.date | None = None,
-                 fmt: str | None = None) -> ChunkResult:
-    """Every patient of the chunk against every trial of the source (the unit of work sent to a worker).
-    With `fmt` (csv, jsonl) the rows come back encoded in `data`, ready to append to the output."""
+                 fmt: str | None = None, policy: str | None = None) -> ChunkResult:
+    """Every patient of the chunk against every trial of the source (the unit of work sent to a worker), under
+    the absence `policy`. With `fmt` (csv, jsonl) the rows come back encoded in `data`, ready to append."""
     trials = _prepared(source)
     result = ChunkResult()
     for patient in patients:
@@ -299,7 +311,7 @@ def screen_chunk(source: TrialSource, patients: list[PatientInput], today: dt.da
             continue
         if unused := [p.field for p in facts.problems if p.severity == "error"]:
             result.warnings.append((patient.key, "values not used in: " + ", ".join(dict.fromkeys(unused))))
-        result.rows += [match_row(patient.key, match_study(study, facts, criteria=crits, today=today))
+        result.rows += [match_row(patient.key, match_study(study, facts, criteria=crits, today=today, policy=policy))
                         for study, crits in trials]
         result.done.append(patient.key)
     result.n_rows = len(result.rows)
@@ -326,13 +338,13 @@ def _bounded(submit: Callable[[list[PatientInput]], Any], wait: Callable[..., An
 
 
 def _run_local(source: TrialSource, todo: list[PatientInput], workers: int, today: dt.date | None,
-               fmt: str) -> Iterator[ChunkResult]:
+               fmt: str, policy: str) -> Iterator[ChunkResult]:
     size = chunk_size(len(todo), len(source.nct_ids), workers)
     chunks = _chunked(todo, size)
     if workers <= 1 or len(todo) <= size or len(todo) * len(source.nct_ids) < MIN_PARALLEL_PAIRS:
         try:
             for chunk in chunks:
-                yield screen_chunk(source, chunk, today, fmt)
+                yield screen_chunk(source, chunk, today, fmt, policy)
         finally:
             _PREPARED.pop(source.fingerprint, None)  # this process is not a worker: do not keep the trials
         return
@@ -341,13 +353,14 @@ def _run_local(source: TrialSource, todo: list[PatientInput], workers: int, toda
     ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else None
     pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(source,))
     try:
-        yield from _bounded(lambda c: pool.submit(screen_chunk, source, c, today, fmt), wait_local, chunks, 2 * workers)
+        yield from _bounded(lambda c: pool.submit(screen_chunk, source, c, today, fmt, policy), wait_local, chunks,
+                            2 * workers)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_dask(source: TrialSource, todo: list[PatientInput], address: str, today: dt.date | None,
-              fmt: str) -> Iterator[ChunkResult]:
+              fmt: str, policy: str) -> Iterator[ChunkResult]:
     try:
         from dask.distributed import Client
         from dask.distributed import wait as wait_dask
@@ -361,8 +374,8 @@ def _run_dask(source: TrialSource, todo: list[PatientInput], address: str, today
         workers = max(1, sum(client.nthreads().values()))
         chunks = _chunked(todo, chunk_size(len(todo), len(source.nct_ids), workers))
         shared = client.scatter(source.with_records(), broadcast=True)  # trials travel once per worker
-        yield from _bounded(lambda c: client.submit(screen_chunk, shared, c, today, fmt, pure=False), wait_dask, chunks,
-                            2 * workers)
+        yield from _bounded(lambda c: client.submit(screen_chunk, shared, c, today, fmt, policy, pure=False), wait_dask,
+                            chunks, 2 * workers)
     finally:
         client.close()
 
@@ -384,22 +397,25 @@ def chunk_size(n_patients: int, n_trials: int, workers: int) -> int:
 
 def screen(patients: str | Path, trials: TrialSelection | None, out: str | Path, *, db: str | Path | None = None,
            workers: int | None = None, cluster: str | None = None, resume: bool = True,
-           today: dt.date | None = None, progress: bool = True) -> ScreenReport:
-    """Screen every patient (directory or NDJSON) against every selected trial into `out` (.csv or .jsonl).
+           today: dt.date | None = None, progress: bool = True, policy: str | None = None) -> ScreenReport:
+    """Screen every patient (directory or NDJSON) against every selected trial into `out` (.csv or .jsonl), under
+    the absence `policy` (`default` or `strict`; see `trialscout.match.policy`).
 
     Runs on `workers` local processes (default: all cores; 1 = in this process), or on the Dask distributed
     scheduler at `cluster` (`tcp://host:port`; its workers need trialscout installed, not the files).
-    With `resume`, patients completed by an earlier run into the same output are skipped."""
+    With `resume`, patients completed by an earlier run into the same output are skipped (the run must use the
+    same trials, store content and policy)."""
     started = time.perf_counter()
+    policy = absence_policy(policy).name
     with open_store(db, readonly=True) as store:
         source = trial_source(store, select_trials(store, trials or TrialSelection()))
     report = ScreenReport(out=Path(out), trials=len(source.nct_ids))
     found = list(iter_patients(Path(patients)))
-    table = ResultTable(Path(out), source.fingerprint, resume=resume)
+    table = ResultTable(Path(out), f"{source.fingerprint}:{policy}", resume=resume)
     try:
         todo = _pending(found, table.done, report)
-        results = _run_dask(source, todo, cluster, today, table.format) if cluster else \
-            _run_local(source, todo, max(1, workers or local_cores()), today, table.format)
+        results = _run_dask(source, todo, cluster, today, table.format, policy) if cluster else \
+            _run_local(source, todo, max(1, workers or local_cores()), today, table.format, policy)
         with _progress_bar(len(todo), progress) as advance:
             for result in results:
                 if result.done:

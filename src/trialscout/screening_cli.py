@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from trialscout.console import err, out, reports_errors
+from trialscout.match.policy import names as policy_names
 from trialscout.screening import ScreenReport, TrialSelection, screen
 from trialscout.search import build_filters
 
@@ -28,17 +29,22 @@ def screen_command(
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip patients an earlier run into the same "
                                                                       "output completed (default), or start over.")]
     = True,
+    policy: Annotated[str | None, typer.Option(help=f"Absence policy: {' or '.join(policy_names())}. The default "
+                                                     "presumes what a full record would mention absent (counted in "
+                                                     "n_presumed, listed in to_confirm); strict presumes nothing.")]
+    = None,
     db: Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $TRIALSCOUT_DB, else the "
                                                          "per-user data directory).")] = None,
 ) -> None:
-    """Screen every patient against every selected trial: verdict, score, failing and unknown criteria per pair.
+    """Screen every patient against every selected trial: verdict, score, failing, unknown and presumed criteria.
 
     Resumable: run the same command again after an interruption and only the unfinished patients are screened.
     """
     selection = TrialSelection(query=query, nct_ids=tuple(trial or ()),
                                filters=None if not (status or phase) else
                                build_filters(statuses=status or [], phases=phase or []))
-    report = screen(patients, selection, output, db=db, workers=workers, cluster=cluster, resume=resume)
+    report = screen(patients, selection, output, db=db, workers=workers, cluster=cluster, resume=resume,
+                    policy=policy)
     _print_report(report)
 
 

@@ -15,9 +15,10 @@ from trialscout.errors import TrialscoutError
 __all__ = ["COLUMNS", "LIST_SEP", "ResultTable", "ScreeningError", "encode_rows", "table_format"]
 
 COLUMNS = ["patient", "nct_id", "eligibility", "score", "n_pass", "n_fail", "n_unknown", "n_not_computable",
-           "failing", "unknown"]
+           "failing", "unknown", "n_presumed", "n_not_applicable", "summary", "to_confirm"]
+"""Newer columns come last, so scripts that read the older ones by position keep working."""
 LIST_SEP = " | "
-"""How the failing and unknown criteria are joined in a CSV cell (JSON lines keep them as lists)."""
+"""How the failing, unknown and to-confirm criteria are joined in a CSV cell (JSON lines keep them as lists)."""
 
 
 class ScreeningError(TrialscoutError):
@@ -79,8 +80,11 @@ class ResultTable:
             if not isinstance(meta, dict):
                 raise ValueError
             if meta.get("format") != self.format or meta.get("trials") != self.fingerprint:
-                raise ScreeningError("was written for another trial selection or store content; choose another "
-                                     "output or start over (resume=False / --no-resume)", where=str(self.path))
+                raise ScreeningError("was written for another trial selection, store content or policy; choose "
+                                     "another output or start over (resume=False / --no-resume)", where=str(self.path))
+            if meta.get("columns") != COLUMNS:
+                raise ScreeningError("was written by another version, with other columns; choose another output or "
+                                     "start over (resume=False / --no-resume)", where=str(self.path))
             offset, good = int(meta["offset"]), len(lines[0]) + 1
             for line in lines[1:-1]:  # the part after the last newline was never finished
                 entry = json.loads(line)

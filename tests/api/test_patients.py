@@ -124,3 +124,48 @@ def test_slow_work_is_answered_with_503_not_left_hanging(served_db: Path) -> Non
     with make_client(served_db, patient_timeout=0.001) as slow:
         r = slow.post("/api/match", json={"note": patient_text("note_onc.txt")})
     assert r.status_code == 503 and "longer than" in r.json()["error"]
+
+
+def test_match_policy_strict_presumes_nothing_and_unknown_names_are_400(client: Any) -> None:
+    note = {"note": patient_text("note_onc.txt")}
+    default = client.post("/api/match", json=note, params={"top": 5}).json()
+    strict = client.post("/api/match", json=note, params={"top": 5, "policy": "strict"}).json()
+    for m in default + strict:
+        assert {"to_confirm", "summary", "policy", "counts"} <= set(m)
+        assert m["to_confirm"] == m["counts"]["presumed"] and m["summary"].startswith(m["eligibility"])
+        assert all(c["verdict"] in ("pass", "fail", "unknown", "not_applicable") for c in m["criteria"])
+    assert {m["policy"] for m in default} == {"default"} and {m["policy"] for m in strict} == {"strict"}
+    assert any(m["to_confirm"] for m in default)
+    assert all(m["to_confirm"] == 0 and m["summary"] == m["eligibility"] for m in strict)
+    assert not any(c.get("presumed") for m in strict for c in m["criteria"])
+    bad = client.post("/api/match", json=note, params={"policy": "lenient"})
+    assert bad.status_code == 400 and bad.json()["where"] == "policy"
+    assert "no absence policy 'lenient'" in bad.json()["error"] and "default, strict" in bad.json()["error"]
+
+
+def test_screen_rows_carry_presumed_not_applicable_summary_and_to_confirm(client: Any) -> None:
+    body = {"patients": [{"id": "note-1", "note": patient_text("note_onc.txt")},
+                         json.loads(patient_text("valid.json"))], "trials": ["NCT00001378", "NCT00004935"]}
+    default = client.post("/api/screen", json=body).json()
+    strict = client.post("/api/screen", json={**body, "policy": "strict"}).json()
+    assert (default["policy"], strict["policy"]) == ("default", "strict")
+    for row in default["rows"] + strict["rows"]:
+        assert {"n_presumed", "n_not_applicable", "summary", "to_confirm", "failing", "unknown"} <= set(row)
+        assert row["n_presumed"] == len(row["to_confirm"]) <= row["n_pass"]
+        assert row["summary"].startswith(row["eligibility"])
+        if row["n_unknown"] or row["n_not_computable"]:
+            assert row["eligibility"] != "eligible"
+    assert any(row["n_presumed"] for row in default["rows"])
+    assert all(row["n_presumed"] == 0 and row["to_confirm"] == [] for row in strict["rows"])
+    bad = client.post("/api/screen", json={**body, "policy": "lenient"})
+    assert bad.status_code == 422 and bad.json()["where"] == "policy" and "default, strict" in bad.json()["error"]
+
+
+def test_the_policy_is_documented_in_the_openapi(client: Any) -> None:
+    doc = client.get("/openapi.json").json()
+    params = {p["name"]: p for p in doc["paths"]["/api/match"]["post"]["parameters"]}
+    schema = params["policy"]["schema"]
+    assert (schema["type"], schema["enum"], schema["default"]) == ("string", ["default", "strict"], "default")
+    assert "strict" in params["policy"]["description"]
+    body = doc["paths"]["/api/screen"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["policy"]["enum"] == ["default", "strict"]

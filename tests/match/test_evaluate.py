@@ -202,12 +202,14 @@ def test_trial_verdicts_and_ordering_with_evidence() -> None:
     ev = results[0].evidence[0]
     assert ev.fact == "platelets 85 10*9/L" and ev.criterion_text == "Platelets >= 100" and ev.source["ref"]
     consent = next(r for r in results if r.text == "Signed consent.")
-    assert consent.verdict == "unknown" and "consent" in (consent.question or "")  # the record does not say
+    # the record does not say: consent is presumed (a refusal is what it would say), a point to confirm
+    assert consent.verdict == "pass" and consent.presumed and "consent" in (consent.question or "")
     fine = patient(labs=[Lab(analyte="platelets", value=150, unit="10*9/L", value_std=150, unit_std="10*9/L",
                              provenance=JSON)])
-    assert evaluate(cs, text, fine, TODAY)[0] == "uncertain"  # consent is not in the record: every criterion counts
-    fine.consent = Consent(consent=True, provenance=JSON)
     assert evaluate(cs, text, fine, TODAY)[0] == "eligible"
+    assert evaluate(cs, text, fine, TODAY, "strict")[0] == "uncertain"  # strict: every criterion must be known
+    fine.consent = Consent(consent=True, provenance=JSON)
+    assert evaluate(cs, text, fine, TODAY, "strict")[0] == "eligible"
     no_ps = patient(performance_status=[], labs=fine.labs)
     eligibility, results = evaluate(cs, text, no_ps, TODAY)
     assert eligibility == "uncertain" and results[0].verdict == "unknown" and results[0].question

@@ -266,15 +266,15 @@ def test_match_the_demo_note_then_every_criterion_of_a_failing_trial(page: Any) 
     submit(page, lambda: failing.locator(".open-trial button").click())
     assert page.url.endswith(f"/match/{nct}")
     assert nct in page.locator("article.match-trial .meta .nct").inner_text()
-    counts = re.findall(r"(\d+) (met|not met|unknown|not computable|alternatives)",
-                        page.locator("p.counts").inner_text())
+    counts = re.findall(r"(\d+) (met|not met|unknown|not applicable|not computable|alternatives)",
+                        page.locator("p.counts").inner_text())  # "(n presumed)" is a share of the met ones
     number = {word: int(n) for n, word in counts}
     results = page.locator("ol.results li.result")
     assert results.count() == sum(number.values()) > 0
     for i in range(results.count()):
         li = results.nth(i)
         kind = next(c for c in (li.get_attribute("class") or "").split() if c.startswith("result-"))
-        assert kind in ("result-pass", "result-fail", "result-unknown")
+        assert kind in ("result-pass", "result-fail", "result-unknown", "result-not_applicable")
         verdict = li.locator("p > .verdict").first
         assert verdict.is_visible() and f"verdict-{kind.removeprefix('result-')}" in verdict.get_attribute("class")
     assert page.locator("li.result-fail:not(.alternative)").count() == number["not met"] > 0
@@ -292,6 +292,54 @@ def test_match_the_demo_note_then_every_criterion_of_a_failing_trial(page: Any) 
     for i in range(unknowns.count()):
         question = unknowns.nth(i).locator("p.question")
         assert question.is_visible() and question.inner_text().startswith("Ask: ")
+    page.watch.assert_clean()
+
+
+FACTS_NOTE = ("A 62-year-old woman with metastatic breast cancer to the liver, ER positive, HER2 negative. ECOG 1. "
+              "She denies smoking. No brain metastases. Platelets 180,000/mm3.")
+
+
+def test_the_match_page_shows_stated_absent_and_presumed_facts_apart(page: Any) -> None:
+    page.goto("/match")
+    page.fill("textarea#note", FACTS_NOTE)
+    assert page.locator("input[name=policy][value=default]").is_checked()
+    submit(page, lambda: page.get_by_role("button", name="Find trials").click())
+    box = page.locator("details.patient")
+    assert box.locator("section.facts-present").is_visible() and box.locator("section.facts-absent").is_visible()
+    assert box.locator("section.facts-presumed").count() == 0  # presumptions belong to one trial's page
+    trial = page.locator("li.ranked-trial[data-nct]:has(.to-confirm)").first
+    submit(page, lambda: trial.locator(".open-trial button").click())
+
+    box = page.locator("details.patient")
+    sections = box.locator("section.fact-group")
+    kinds = [(sections.nth(i).get_attribute("class") or "").split()[-1] for i in range(sections.count())]
+    assert kinds == ["facts-present", "facts-absent", "facts-presumed"]
+    present = words(box.locator("section.facts-present").inner_text())
+    absent = words(box.locator("section.facts-absent").inner_text())
+    presumed = box.locator("section.facts-presumed li.presumed-item")
+    assert "62 years" in present and "“62-year-old”" in present and "ECOG 1" in present
+    assert "brain metastases" in absent and "smoking" in absent
+    assert "brain metastases" not in present and "smoking" not in present
+    for name in ("present", "absent", "presumed"):
+        assert box.locator(f"section.facts-{name} h3").is_visible()
+    shown_presumed = page.locator("ol.results li.result.presumed:not(.alternative)")
+    assert presumed.count() == shown_presumed.count() > 0
+    assert page.locator("li.result.presumed .verdict-presumed").first.inner_text() == "✓ presumed — to confirm"
+    summary = page.locator("article.match-trial .meta .summary").inner_text()
+    assert re.search(rf"{presumed.count()} points? to confirm", summary)
+    page.watch.assert_clean()
+
+
+def test_strict_policy_leaves_nothing_to_confirm(page: Any) -> None:
+    page.goto("/match")
+    page.fill("textarea#note", FACTS_NOTE)
+    page.check("input[name=policy][value=strict]")
+    submit(page, lambda: page.get_by_role("button", name="Find trials").click())
+    assert page.locator("li.ranked-trial").count() > 0
+    assert page.locator(".to-confirm").count() == 0 and page.locator("ul.confirm").count() == 0
+    submit(page, lambda: page.locator("li.ranked-trial .open-trial button").first.click())
+    assert page.locator("li.result.presumed").count() == 0
+    assert page.locator("section.facts-presumed li.presumed-item").count() == 0
     page.watch.assert_clean()
 
 
@@ -314,7 +362,7 @@ def test_hostile_text_is_shown_never_run(page: Any) -> None:
     assert "<script>alert(1)</script>" in page.title()
     assert HOSTILE_TEXTS["condition"] in page.locator("article.study p.conditions").inner_text()
     assert page.get_by_text(HOSTILE_TEXTS["summary"]).first.is_visible()
-    criteria = page.locator("ol.criteria").inner_text()
+    criteria = " ".join(page.locator("ol.criteria").all_inner_texts())
     assert "<script>alert(5)</script>" in criteria and "</textarea><svg onload=alert(6)>" in criteria
     facility = page.get_by_text(HOSTILE_TEXTS["facility"]).first
     facility.hover()
@@ -335,6 +383,8 @@ def test_hostile_text_is_shown_never_run(page: Any) -> None:
     assert page.locator("article.match-trial h1").inner_text() == XSS_TITLE
     texts = page.locator("ol.results").inner_text()
     assert "<script>alert(5)</script>" in texts and "<svg onload=alert(6)>" in texts
+    presumed = page.locator("section.facts-presumed").inner_text()  # the silent exclusion, to confirm
+    assert "History of heart failure <img src=x onerror=alert(8)>" in presumed
     assert_inert(page)
     assert page.watch.dialogs == []
     page.watch.assert_clean()

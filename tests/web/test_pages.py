@@ -175,6 +175,33 @@ def test_hostile_trial_text_is_shown_escaped_on_every_page(web: Any) -> None:
     match = web.post("/match", data={"note": DEMO_NOTE, "trials": XSS_ID}, headers=SAME_SITE).text
     _no_live_markup(match)
     assert shown(XSS_TITLE) in match
+    presumed = "History of heart failure <img src=x onerror=alert(8)>"  # an exclusion the note is silent about
+    assert shown(presumed) in match  # among the points to confirm
+    trial = web.post(f"/match/{XSS_ID}", data={"patient": json.dumps({"note": DEMO_NOTE})}, headers=SAME_SITE).text
+    _no_live_markup(trial)
+    box = trial[trial.index('class="fact-group facts-presumed"'):trial.index("</details>")]
+    assert shown(presumed) in box  # presumed absences, with the question quoting the criterion
+
+
+HOSTILE_PATIENT = {"id": "<b onmouseover=alert(20)>p1</b>", "age": 61, "sex": "female",
+                   "diagnoses": [{"name": "<script>alert(21)</script> breast cancer", "stage": "IV"}],
+                   "comorbidities": ["<svg onload=alert(22)> hypertension"],
+                   "negated": ["<img src=x onerror=alert(23)> brain metastases"]}
+
+
+def test_hostile_patient_text_is_shown_escaped_in_every_fact_group(web: Any) -> None:
+    files = {"file": ("p.json", json.dumps(HOSTILE_PATIENT).encode(), "application/json")}
+    ranked = web.post("/match", data={"trials": XSS_ID}, files=files, headers=SAME_SITE)
+    assert ranked.status_code == 200, ranked.text
+    trial = web.post(f"/match/{XSS_ID}", data={"patient": _hidden(ranked.text, "patient")}, headers=SAME_SITE)
+    assert trial.status_code == 200, trial.text
+    for page in (ranked.text, trial.text):
+        _no_live_markup(page)
+        for text in ("<script>alert(21)</script> breast cancer", "<svg onload=alert(22)> hypertension",
+                     "<img src=x onerror=alert(23)> brain metastases", "<b onmouseover=alert(20)>p1</b>"):
+            assert shown(text) in page, text
+    absent = trial.text[trial.text.index('class="fact-group facts-absent"'):]
+    assert shown("<img src=x onerror=alert(23)> brain metastases") in absent[:absent.index("</section>")]
 
 
 def test_pages_carry_a_strict_content_security_policy(web: Any) -> None:
@@ -205,9 +232,15 @@ def test_match_a_pasted_note_ranks_trials_with_their_open_points(web: Any) -> No
     assert [t["rank"] for t in view["trials"]] == [1, 2, 3, 4, 5]
     scores = [t["score"] for t in view["trials"]]
     assert scores == sorted(scores, reverse=True)
-    assert any(g["title"] == "Biomarkers" for g in view["patient"]["groups"])
+    assert any(g["title"] == "Biomarkers" for g in view["patient"]["present"])
+    assert view["patient"]["presumed"] is None  # presumptions belong to one trial: its own page lists them
+    assert view["policy"] == "default"
     for t in view["trials"]:
         assert f'data-nct="{t["nct_id"]}"' in r.text
+        assert t["summary"].startswith(t["eligibility"]) and t["to_confirm"] == t["counts"]["presumed"]
+        if t["to_confirm"]:
+            assert f'{t["to_confirm"]} point{"s" if t["to_confirm"] != 1 else ""} to confirm' in r.text
+            assert t["confirm"] and all(c["verdict"] == "pass" and c["presumed"] for c in t["confirm"])
         for f in t["fails"]:
             assert shown(f["text"]) in r.text
 
@@ -218,9 +251,14 @@ def test_open_one_trial_to_see_every_criterion_with_evidence_and_questions(web: 
     failing = next(t for t in view["trials"] if t["fails"])
     patient = _hidden(ranked.text, "patient")
     detail = web.post(f"/match/{failing['nct_id']}", headers=SAME_SITE,
-                      data={"patient": patient, "relevance": str(failing["relevance"]), "format": "json"}).json()
-    assert detail["score"] == pytest.approx(failing["score"], abs=1e-3)
-    assert sum(detail["counts"].values()) == len(detail["criteria"])
+                      data={"patient": patient, "format": "json"}).json()
+    assert detail["score"] == failing["score"] and detail["relevance"] == failing["relevance"] > 0
+    assert detail["summary"] == failing["summary"] and detail["counts"] == failing["counts"]
+    # presumed passes are among the passes, likely fails among the unknowns
+    counted = {k: v for k, v in detail["counts"].items() if k not in ("presumed", "likely_fail")}
+    assert sum(counted.values()) == len(detail["criteria"])
+    assert detail["counts"]["presumed"] == len(detail["patient"]["presumed"]) == \
+        sum(c["presumed"] and c["alternative_of"] is None for c in detail["criteria"])
     fail = next(c for c in detail["criteria"] if c["verdict"] == "fail")
     assert fail["evidence"] and any(e["verdict"] == "fail" for e in fail["evidence"])
     page = web.post(f"/match/{failing['nct_id']}", data={"patient": patient}, headers=SAME_SITE).text
@@ -230,6 +268,87 @@ def test_open_one_trial_to_see_every_criterion_with_evidence_and_questions(web: 
     assert 'class="verdict verdict-fail"' in page and "data-print" in page
     for q in detail["questions"]:
         assert shown(q) in page
+
+
+FACTS_NOTE = ("A 62-year-old woman with metastatic breast cancer to the liver, ER positive, HER2 negative. ECOG 1. "
+              "She denies smoking. No brain metastases. Platelets 180,000/mm3.")
+
+
+def _fact_sections(page: str) -> dict[str, str]:
+    """The patient box's groups, as HTML: present, absent, presumed (when shown)."""
+    box = page[page.index('<details class="patient"'):page.index("</details>")]
+    parts = box.split('<section class="fact-group facts-')[1:]
+    return {part.split('"', 1)[0]: part for part in parts}
+
+
+def test_the_match_page_shows_stated_absent_and_presumed_facts_apart(web: Any) -> None:
+    ranked = web.post("/match", data={"note": FACTS_NOTE, "top": "10", "format": "json"}, headers=SAME_SITE).json()
+    trial = next(t for t in ranked["trials"] if t["to_confirm"])
+    form = {"patient": json.dumps({"note": FACTS_NOTE})}
+    view = web.post(f"/match/{trial['nct_id']}", headers=SAME_SITE, data={**form, "format": "json"}).json()
+    patient = view["patient"]
+    present = {g["id"]: [f["text"] for f in g["items"]] for g in patient["present"]}
+    assert {"demographics", "diagnoses", "biomarkers", "labs", "performance_status"} <= set(present)
+    assert "62 years" in present["demographics"] and "female" in present["demographics"]
+    absent = [f["text"].lower() for f in patient["absent"]]
+    assert any("smok" in a for a in absent) and "brain metastases" in absent
+    stated = " ".join(t for items in present.values() for t in items).lower()
+    assert "smok" not in stated and "brain" not in stated
+    for f in [*(f for g in patient["present"] for f in g["items"]), *patient["absent"]]:  # each with its source
+        start, end = f["source"]["span"]
+        assert FACTS_NOTE[start:end] == f["said"] and f"characters {start}–{end}" in f["where"]
+    standing = [c for c in view["criteria"] if c["presumed"] and c["alternative_of"] is None]
+    assert [(p["text"], p["question"]) for p in patient["presumed"]] == [(c["text"], c["question"]) for c in standing]
+    assert len(standing) == view["to_confirm"] > 0 and all(c["verdict"] == "pass" for c in standing)
+
+    html_sections = _fact_sections(web.post(f"/match/{trial['nct_id']}", headers=SAME_SITE, data=form).text)
+    assert list(html_sections) == ["present", "absent", "presumed"]
+    assert "brain metastases" in html_sections["absent"] and "smoking" in html_sections["absent"]
+    assert "brain metastases" not in html_sections["present"] and "smoking" not in html_sections["present"]
+    assert "“62-year-old”" in html_sections["present"] and "Platelets 180,000/mm3" in html_sections["present"]
+    for p in patient["presumed"]:
+        assert shown(p["text"]) in html_sections["presumed"]
+        assert not p["question"] or shown(p["question"]) in html_sections["presumed"]
+    results = web.post("/match", data={"note": FACTS_NOTE, "top": "10"}, headers=SAME_SITE).text
+    assert list(_fact_sections(results)) == ["present", "absent"]  # presumptions are one trial's
+
+
+def test_policy_switch_strict_presumes_nothing(web: Any) -> None:
+    assert re.search(r'name="policy" value="default" checked', web.get("/match").text)
+    assert 'name="policy" value="strict"' in web.get("/match").text
+    form = {"note": DEMO_NOTE, "top": "5", "format": "json"}
+    default = web.post("/match", data=form, headers=SAME_SITE).json()
+    strict = web.post("/match", data={**form, "policy": "strict"}, headers=SAME_SITE).json()
+    assert (default["policy"], strict["policy"]) == ("default", "strict")
+    assert any(t["to_confirm"] for t in default["trials"])
+    for t in strict["trials"]:
+        assert t["policy"] == "strict" and t["to_confirm"] == 0 and not t["confirm"]
+        assert t["summary"] == t["eligibility"] and t["counts"]["presumed"] == 0
+    page = web.post("/match", data={"note": DEMO_NOTE, "top": "5", "policy": "strict"}, headers=SAME_SITE).text
+    assert page.count('name="policy" value="strict"') == len(strict["trials"])  # each trial's page keeps it
+    first = strict["trials"][0]
+    detail = web.post(f"/match/{first['nct_id']}", headers=SAME_SITE, data={
+        "patient": json.dumps({"note": DEMO_NOTE}), "policy": "strict", "format": "json"}).json()
+    assert detail["policy"] == "strict" and detail["patient"]["presumed"] == []
+    assert not any(c["presumed"] for c in detail["criteria"]) and detail["score"] == first["score"]
+    bad = web.post("/match", data={"note": DEMO_NOTE, "policy": "lenient"}, headers=SAME_SITE)
+    assert bad.status_code == 400 and "no absence policy" in bad.text and "(policy)" in bad.text
+    assert '<form method="post" action="/match"' in bad.text
+    bad_trial = web.post(f"/match/{first['nct_id']}", headers=SAME_SITE,
+                         data={"patient": json.dumps({"note": DEMO_NOTE}), "policy": "lenient"})
+    assert bad_trial.status_code == 400
+
+
+def test_a_trial_page_scores_the_trial_as_the_ranked_list_did(web: Any) -> None:
+    ranked = web.post("/match", data={"note": DEMO_NOTE, "top": "3", "open_only": "1"}, headers=SAME_SITE).text
+    view = web.post("/match", data={"note": DEMO_NOTE, "top": "3", "open_only": "1", "format": "json"},
+                    headers=SAME_SITE).json()
+    form = re.search(r'<form method="post" action="/match/(NCT\d{8})".*?</form>', ranked, re.S)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.group(0)))
+    assert fields["open_only"] == "1" and fields["policy"] == "default"
+    data = {k: html.unescape(v) for k, v in fields.items()}
+    detail = web.post(f"/match/{form.group(1)}", data={**data, "format": "json"}, headers=SAME_SITE).json()
+    assert (detail["score"], detail["relevance"]) == (view["trials"][0]["score"], view["trials"][0]["relevance"])
 
 
 @pytest.mark.parametrize("name", ["valid.json", "bundle_crc.json", "note_onc.txt"])

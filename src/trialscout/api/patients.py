@@ -10,13 +10,15 @@ from typing import Annotated, Any, TypeVar
 import anyio
 from fastapi import APIRouter, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from trialscout.api.deps import api_key_header, app_of, check_api_key, require_json, settings_of
 from trialscout.api.errors import BusyError, TooLargeError, parse_json_body
 from trialscout.api.patient_input import PATIENT_BODY_SCHEMA, facts_from_body, patient_key
 from trialscout.api.studies import nct_id_or_400
 from trialscout.errors import QueryError, TrialscoutError
+from trialscout.match.policy import names as policy_names
+from trialscout.match.policy import policy as absence_policy
 from trialscout.model.patient import PatientFacts
 from trialscout.screening import TrialSelection, screen_small
 from trialscout.search import build_filters
@@ -25,6 +27,19 @@ router = APIRouter()
 T = TypeVar("T")
 MAX_TOP = 100
 ApiKey = Annotated[str | None, Security(api_key_header)]
+POLICY_HELP = ("The absence policy: `default` presumes absent what a full record would mention (a history of "
+               "dementia, a pregnancy), each such pass a point to confirm; `strict` presumes nothing.")
+POLICY_SCHEMA: dict[str, Any] = {"enum": list(policy_names())}
+DEFAULT_POLICY = absence_policy().name
+
+
+def policy_or_400(name: str | None) -> str | None:
+    """The policy name if there is such a policy; a 400 naming the policies there are if not."""
+    try:
+        absence_policy(name)
+    except TrialscoutError as exc:
+        raise QueryError(exc.why, where="policy") from None
+    return name
 
 
 class ScreenRequest(BaseModel):
@@ -35,6 +50,16 @@ class ScreenRequest(BaseModel):
     trials: list[str] = Field(default_factory=list, description="NCT IDs.")
     query: str | None = Field(default=None, max_length=1000, description="Words selecting trials.")
     status: list[str] = Field(default_factory=list, description="Overall statuses selecting trials.")
+    policy: str = Field(default=DEFAULT_POLICY, description=POLICY_HELP, json_schema_extra=POLICY_SCHEMA)
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, name: str) -> str:
+        try:
+            absence_policy(name)
+        except TrialscoutError as exc:
+            raise ValueError(exc.why) from None  # a 422 naming the policies there are
+        return name
 
 
 def split_many(values: list[str] | None) -> list[str]:
@@ -81,9 +106,11 @@ async def match(
                                                           "by `,` or `|`.")] = None,
     top: Annotated[int, Query(ge=1, le=MAX_TOP, description="How many trials to return.")] = 10,
     status: Annotated[list[str] | None, Query(description="Only trials with these overall statuses.")] = None,
+    policy: Annotated[str, Query(description=POLICY_HELP, json_schema_extra=POLICY_SCHEMA)] = DEFAULT_POLICY,
 ) -> list[dict[str, Any]]:
     """Body: a patient JSON document, a FHIR R4 Bundle, or `{"note": "..."}`. Trials come back best first, each
-    with a verdict per criterion and its evidence."""
+    with a verdict per criterion and its evidence, its summary (`eligible, 3 points to confirm`) and the policy."""
+    policy = policy_or_400(policy)
     doc = await read_json(request, key)
     ids = [nct_id_or_400(i) for i in split_many(trials)]
     limit = settings_of(request).max_trials
@@ -93,7 +120,8 @@ async def match(
 
     def work() -> list[dict[str, Any]]:
         facts = facts_from_body(doc)
-        return [m.to_contract() for m in app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters)]
+        found = app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters, policy=policy)
+        return [m.to_contract() for m in found]
 
     return await run_patient_work(request, work)
 
@@ -104,8 +132,9 @@ async def match(
                      **ScreenRequest.model_json_schema()["properties"],
                      "patients": {"type": "array", "minItems": 1, "items": PATIENT_BODY_SCHEMA}}}}}}})
 async def screen(request: Request, key: ApiKey = None) -> dict[str, Any]:
-    """Rows as `trialscout screen` writes them (eligibility, score, failing and unknown criteria); patients that
-    cannot be read are listed under `bad` with the reason. Bigger cohorts: `trialscout screen`."""
+    """Rows as `trialscout screen` writes them (eligibility, summary, score, counts, failing, unknown and presumed
+    criteria); patients that cannot be read are listed under `bad` with the reason. Bigger cohorts: `trialscout
+    screen`."""
     doc = await read_json(request, key)
     try:
         req = ScreenRequest.model_validate(doc)
@@ -130,5 +159,7 @@ def _screen(request: Request, req: ScreenRequest, ids: list[str], filters: Any) 
         except TrialscoutError as exc:
             bad.append({"patient": name, "why": exc.why})
     selection = TrialSelection(query=req.query, filters=filters, nct_ids=tuple(ids))
-    trials, rows = screen_small(app_of(request), cohort, selection, max_trials=settings_of(request).max_trials)
-    return {"trials": len(trials), "patients": len(req.patients), "rows": rows, "bad": bad}
+    trials, rows = screen_small(app_of(request), cohort, selection, max_trials=settings_of(request).max_trials,
+                                policy=req.policy)
+    return {"trials": len(trials), "patients": len(req.patients), "policy": req.policy,
+            "rows": rows, "bad": bad}

@@ -11,11 +11,14 @@ from pydantic import ValidationError
 from trialscout.criteria import context, extract_dict, extract_numeric, rules, vocab
 from trialscout.criteria.scoping import mentions_of, scopes_of
 from trialscout.criteria.text import normalize
+from trialscout.vocab import clinical
 from trialscout.model.criteria import Constraint
 
 MAX_CHARS = 4000
 """Extraction reads at most this much of one criterion (keeps time per record bounded)."""
 
+CANCER = "DOID:162"
+"""The Disease Ontology's 'cancer': the concepts below it are what the `condition` kind reads."""
 _MODIFIABLE = {"condition", "comorbidity", "concept", "prior_therapy", "pregnancy", "biomarker", "other",
                "consent_or_compliance"}
 
@@ -57,15 +60,20 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
 
 def _prefer_concepts(found: list[dict[str, Any]], concepts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A concept that names more than a comorbidity inside it ('valvular heart disease' around 'heart disease') is
-    the constraint; a setting word left without a cancer ('untreated Lyme disease') belongs to the concept."""
+    the constraint; a setting word left without a cancer ('untreated Lyme disease') belongs to the concept (a
+    cancer named only in general words, 'active/metastatic cancer', keeps it)."""
     def inside(f: dict[str, Any], c: dict[str, Any]) -> bool:
         return c["span"][0] <= f["span"][0] and f["span"][1] <= c["span"][1] and f["span"] != c["span"]
 
-    diseases = [c for c in concepts if c.get("concept_kind") == "disease"]
-    kept = [f for f in found if not (f["kind"] == "comorbidity" and any(inside(f, c) for c in concepts))]
-    if diseases and not any(f["kind"] == "condition" and (f.get("code") or f.get("stage") or f.get("metastasis_site"))
-                            for f in kept):
-        kept = [f for f in kept if not (f["kind"] == "condition" and set(f) <= {"kind", "span", "setting", "name"})]
+    diseases = [c for c in concepts if c.get("concept_kind") == "disease"
+                and not any(clinical.subsumes(CANCER, i) for i in c["codes"])]
+
+    def setting_of_disease(f: dict[str, Any]) -> bool:
+        return f["kind"] == "condition" and set(f) <= {"kind", "span", "setting", "name"} and \
+            any(0 <= c["span"][0] - f["span"][1] <= 3 for c in diseases)
+
+    kept = [f for f in found if not (f["kind"] == "comorbidity" and any(inside(f, c) for c in concepts))
+            and not setting_of_disease(f)]
     return kept + concepts
 
 

@@ -71,9 +71,11 @@ def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] 
 
 
 def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
-    """Criteria by verdict, each counted once: pass (and, of them, `presumed`), fail, unknown, not_applicable,
+    """Criteria by verdict, each counted once: pass (and, of them, `presumed`), fail, unknown (and, of them,
+    `likely_fail`: the part understood fails, but the criterion was not fully read), not_applicable,
     not_computable (unknown, nothing of it understood); a group's alternatives under `alternative`."""
-    counts = {"pass": 0, "presumed": 0, "fail": 0, "unknown": 0, "not_applicable": 0, "not_computable": 0}
+    counts = {"pass": 0, "presumed": 0, "fail": 0, "unknown": 0, "likely_fail": 0, "not_applicable": 0,
+              "not_computable": 0}
     for r in results:
         if r.alternative_of is not None:  # settled through its lead-in, which counts the group once
             counts["alternative"] = counts.get("alternative", 0) + 1
@@ -82,6 +84,7 @@ def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
         else:
             counts[r.verdict] += 1
             counts["presumed"] += r.verdict == "pass" and r.presumed
+            counts["likely_fail"] += r.verdict == "unknown" and any(e.verdict == "fail" for e in r.evidence)
     return counts
 
 

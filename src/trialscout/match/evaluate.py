@@ -66,7 +66,10 @@ def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, pol
 def _presumed_holds(c: Constraint, key: str) -> bool | None:
     """What the record's silence presumes of a constraint's statement: the thing is absent. For a life
     expectancy the thing a record would mention is a short one: a minimum of a few months is presumed met, a
-    longer one is not presumed at all."""
+    longer one is not presumed at all. For consent, compliance and adherence it is a refusal, an incapacity or a
+    failure to follow treatment: the patient is presumed able and willing (to confirm)."""
+    if key == "consent":
+        return True
     if key != "life_expectancy":
         return False
     if c.months is None or c.months > life_expectancy_presumed_months():
@@ -107,6 +110,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     presumed = verdict == "pass" and any(e.presumed for e in evidence if e.verdict == "pass")
     if presumed:
         verdict, question, evidence = _confirm_presumption(criterion, ctype, facts, policy, evidence)
+        presumed = any(e.presumed for e in evidence if e.verdict == "pass")  # a denial in the record confirms it
     elif verdict == "unknown" and question is None:
         question = next((e.reason for e in evidence if e.verdict == "unknown"), None)
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,

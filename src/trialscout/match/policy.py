@@ -12,6 +12,10 @@ from typing import Any
 from trialscout.errors import TrialscoutError
 from trialscout.model.criteria import Constraint
 
+_LEADING_NEGATION = re.compile(r"^(?:\W*\d+[.)]\s*)?(?:no|not|without|absence\s+of|must\s+not\s+have)\s+",
+                               re.IGNORECASE)
+"""The question says 'confirm that the patient does not have: X'; the criterion's own 'No' would say it twice."""
+
 
 @cache
 def _rules() -> dict[str, Any]:
@@ -35,7 +39,7 @@ class Policy:
     def question(self, key: str, what: str) -> str:
         """What to confirm about a pass presumed under `key`; `what` is the criterion's words."""
         template = _rules()["questions"].get(key, "confirm: {what}")
-        return template.format(what=" ".join(what.split()))
+        return template.format(what=_LEADING_NEGATION.sub("", " ".join(what.split()), count=1))
 
 
 @cache

@@ -76,6 +76,13 @@ class PregnancyIn(_In):
     gestational_weeks: float | None = None
 
 
+class ConsentIn(_In):
+    consent: bool | None = Field(None, description="The patient will give (has given) informed consent; false: "
+                                                    "refuses or cannot.")
+    comply: bool | None = Field(None, description="The patient will comply with a trial's protocol.")
+    adherent: bool | None = Field(None, description="The patient follows prescribed medical treatment.")
+
+
 class ComorbidityIn(_In):
     name: str
     code: str | None = Field(None, description="ICD-10-CM or SNOMED CT code, as 'system|code' or bare.")
@@ -104,6 +111,7 @@ class PatientDocument(_In):
     performance_status: list[PerformanceIn] = Field(default_factory=list)
     prior_therapies: list[TherapyIn] = Field(default_factory=list)
     pregnancy: PregnancyIn | None = None
+    consent: ConsentIn | None = None
     comorbidities: list[ComorbidityIn | str] = Field(default_factory=list)
     negated: list[NegatedIn | str] = Field(default_factory=list, description="Things the patient does not have.")
     notes: list[str] | str | None = Field(None, description="Free text, kept as given.")

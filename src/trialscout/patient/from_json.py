@@ -11,6 +11,7 @@ from trialscout.model.patient import (
     Age,
     Biomarker,
     Comorbidity,
+    Consent,
     Diagnosis,
     NegatedFinding,
     PatientFacts,
@@ -87,6 +88,7 @@ class _Reader:
                                                           self.problems, x.date))],
             prior_therapies=[self.therapy(i, x) for i, x in enumerate(d.prior_therapies)],
             pregnancy=self.pregnancy(),
+            consent=self.consent(),
             comorbidities=[self.comorbidity(i, x) for i, x in enumerate(d.comorbidities)],
             negated=[self.negated(i, x) for i, x in enumerate(d.negated)],
             notes=notes,
@@ -143,6 +145,10 @@ class _Reader:
         if p is None:
             return None
         return Pregnancy(**p.model_dump(), provenance=self.prov("pregnancy"))
+
+    def consent(self) -> Consent | None:
+        c = self.doc.consent
+        return None if c is None else Consent(**c.model_dump(), provenance=self.prov("consent"))
 
     def comorbidity(self, i: int, x: ComorbidityIn | str) -> Comorbidity:
         item = ComorbidityIn(name=x) if isinstance(x, str) else x

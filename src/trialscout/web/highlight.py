@@ -120,9 +120,11 @@ def criteria_view(block: str, criteria: list[Criterion]) -> list[dict[str, Any]]
 def result_view(block: str | None, r: CriterionResult) -> dict[str, Any]:
     """One criterion's verdict with its words marked by each constraint's own verdict, and the evidence."""
     evidence = [{**e.model_dump(exclude_none=True), "label": constraint_label(e.constraint)} for e in r.evidence]
-    marks = [(e.constraint["span"][0], e.constraint["span"][1], {"verdict": e.verdict, "label": e.reason})
+    marks = [(e.constraint["span"][0], e.constraint["span"][1],
+              {"verdict": e.verdict, "label": e.reason, "presumed": e.presumed})
              for e in r.evidence if "span" in e.constraint]
     pieces = segments(r.text, block, r.span, marks) if block else [{"text": r.text}]
-    return {"index": r.index, "type": r.type, "text": r.text, "verdict": r.verdict, "computable": r.computable,
-            "question": r.question, "pieces": pieces, "evidence": evidence,
-            "group": r.group.model_dump() if r.group else None, "alternative_of": r.alternative_of}
+    return {"index": r.index, "type": r.type, "text": r.text, "verdict": r.verdict, "presumed": r.presumed,
+            "computable": r.computable, "question": r.question, "unread": r.unread, "pieces": pieces,
+            "evidence": evidence, "group": r.group.model_dump() if r.group else None,
+            "alternative_of": r.alternative_of}

