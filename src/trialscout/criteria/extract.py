@@ -11,8 +11,8 @@ from pydantic import ValidationError
 from trialscout.criteria import context, extract_dict, extract_numeric, rules, vocab
 from trialscout.criteria.scoping import mentions_of, scopes_of
 from trialscout.criteria.text import normalize
-from trialscout.vocab import clinical
 from trialscout.model.criteria import Constraint
+from trialscout.vocab import clinical
 
 MAX_CHARS = 4000
 """Extraction reads at most this much of one criterion (keeps time per record bounded)."""
