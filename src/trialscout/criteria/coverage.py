@@ -42,7 +42,8 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
     known = set(_filler()).union(*(_kind_words(k) for k in kinds)) if kinds else set(_filler())
     # a limit 'if proven liver metastases' is understood: its condition is the constraint's `applies_if`
     known |= {word_key(w) for c in constraints if c.applies_if for w in (*c.applies_if.split("_"), "proven", "if")}
-    cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text)
+    cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text) \
+        + _means(text)
     out: list[str] = []
     for m in _WORD.finditer(text):
         word = m.group().lower()
@@ -80,3 +81,11 @@ def unread_share(text: str, unread_words: list[str]) -> float:
 def pass_max_unread_share() -> float:
     """Above this share of unread content words, an inclusion's pass is only a partial reading."""
     return float(rules.load("coverage.json")["pass_max_unread_share"])
+
+
+def _means(text: str) -> list[tuple[int, int]]:
+    """Procedures named as the means of something else ('on ECG', 'ultrasound shows'): read as such."""
+    from trialscout.criteria.extract_dict import is_means
+    from trialscout.vocab import clinical
+
+    return [(m.start, m.end) for m in clinical.find(text) if is_means(text, m.start, m.ids, m.end)]

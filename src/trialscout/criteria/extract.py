@@ -17,6 +17,9 @@ from trialscout.vocab import clinical
 MAX_CHARS = 4000
 """Extraction reads at most this much of one criterion (keeps time per record bounded)."""
 
+_NON_PREFIX = re.compile(r"\bnon[- ]?$", re.IGNORECASE)
+"""'non-' before a mention negates it: 'non-compliance', 'non-infectious disease' (a name with 'non' in it, such as
+'non-small cell lung cancer', is one mention and never reaches here)."""
 CANCER = "DOID:162"
 """The Disease Ontology's 'cancer': the concepts below it are what the `condition` kind reads."""
 _MODIFIABLE = {"condition", "comorbidity", "concept", "prior_therapy", "pregnancy", "biomarker", "other",
@@ -49,6 +52,7 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_dict.conditions(text, ctype, mentions, skip)
     found += extract_dict.biomarkers(text, mentions, skip)
     found += extract_dict.therapies(text, mentions, skip)
+    found += extract_dict.section_therapy(text, section, found)
     found += extract_dict.comorbidities(text, mentions, skip)
     found += extract_dict.simple(text, mentions, "pregnancy", "pregnancy", "status", skip)
     found += extract_dict.simple(text, mentions, "consent_or_compliance", "consent_or_compliance", "aspect", skip)
@@ -88,6 +92,8 @@ def _apply_context(text: str, ctype: str, mentions: list[vocab.Mention],
     for f in found:
         if f["kind"] in _MODIFIABLE:
             flags = context.flags_for(f["kind"], f["span"][0], f["span"][1], scopes)
+            if _NON_PREFIX.search(text, max(0, f["span"][0] - 5), f["span"][0]):
+                flags["negated"] = not flags.get("negated", False)  # 'non-compliance', 'non-infectious
             drop = flags.pop("drop", False) or (flags.pop("permitted", False) and not flags.get("negated")) \
                 or (flags.pop("drop_if_negated", False) and flags.get("negated", False))
             if drop:

@@ -266,6 +266,22 @@ def _extras(f: Found, text: str, m: Mention, canon: str) -> None:
         f.setdefault("status", "mutated")
 
 
+def section_therapy(text: str, section: str | None, found: list[Found]) -> list[Found]:
+    """A washout under a PDQ therapy label ('Chemotherapy: At least 4 weeks since therapy'): the label names the
+    therapy the bare 'since therapy' means."""
+    if not section or any(f["kind"] == "prior_therapy" for f in found):
+        return []
+    label = next((m for m in find_mentions(section) if m.has("modality", "prior_therapy_class")), None)
+    wins = [w for w in windows(text) if w[2] in (">=", ">")]
+    if label is None or not wins or not _THERAPY_CUE.search(text):
+        return []
+    s, e, op, days = wins[0]
+    entry = label.get("modality") or label.get("prior_therapy_class")
+    field = "modality" if label.has("modality") else "agent_class"
+    return [{"kind": "prior_therapy", "span": (s, e), field: entry.canon,  # type: ignore[union-attr]
+             "window_op": op, "window_days": days}]
+
+
 def therapies(text: str, mentions: list[Mention], skip: list[tuple[int, int]]) -> list[Found]:
     thera = [m for m in mentions if m.has("drug", "prior_therapy_class", "modality") and not _inside(m, skip)]
     lines = lines_of_therapy(text)
@@ -354,11 +370,18 @@ _MEANS = re.compile(r"\b(?:on|by|with|using|via|at|during|for|from|in|through|pe
                     re.IGNORECASE)
 """A procedure named as the means or the occasion ('on admission ECG', 'by echocardiography', 'suitable for
 resection') is no thing the patient must have or lack: it is left unread."""
-def is_means(text: str, start: int, ids: tuple[str, ...] | list[str]) -> bool:
-    """Whether a procedure or device named at `start` is the means or occasion of something else ('on ECG')."""
-    return bool(ids) and clinical.kind(ids[0]) in ("procedure", "device") and bool(_MEANS.search(text[:start]))
+def is_means(text: str, start: int, ids: tuple[str, ...] | list[str], end: int | None = None) -> bool:
+    """Whether a procedure or device named at `start` is the means or occasion of something else ('on ECG',
+    'ultrasound shows')."""
+    if not ids or clinical.kind(ids[0]) not in ("procedure", "device"):
+        return False
+    return bool(_MEANS.search(text[:start])) or (end is not None and bool(_SHOWS.match(text, end)))
 
 
+_SHOWS = re.compile(r"(?:\s+(?:or|and|/)\s+[\w-]+){0,3}\s+(?:(?:must|should|to|can|may|will|does|do)\s+)?"
+                    r"(?:shows?|showing|reveals?|revealing|demonstrates?|demonstrating|confirms?|confirming|"
+                    r"indicates?|indicating)\b", re.IGNORECASE)
+"""A procedure followed by what it shows ('ultrasound or CT shows ...') is a means, not a requirement."""
 _CONCEPT_KINDS = frozenset({"disease", "finding", "procedure", "drug", "drug_class", "behaviour", "device"})
 
 
@@ -387,7 +410,7 @@ def concepts(text: str, found: list[Found], skip: list[tuple[int, int]], wider: 
                for (a, b), f in taken):
             continue
         ids = [i for i in m.ids if not clinical.is_general(i) and clinical.kind(i) in _CONCEPT_KINDS]
-        if not ids or is_means(text, m.start, ids):
+        if not ids or is_means(text, m.start, ids, m.end):
             continue
         f: Found = {"kind": "concept", "span": (m.start, m.end), "name": m.text, "codes": ids,
                     "concept_kind": clinical.kind(ids[0])}

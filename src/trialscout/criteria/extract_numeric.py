@@ -286,14 +286,14 @@ def _analyte_groups(mentions: list[Mention], text: str) -> list[tuple[list[str],
     """Runs of analyte mentions joined by `and`/`or`/`/`/`,` share the value that follows them."""
     groups: list[tuple[list[str], int, int]] = []
     for m in mentions:
-        e = m.get("analyte")
-        if e is None:
+        named = list(dict.fromkeys(x.canon for x in m.entries if x.category == "analyte"))  # 'transaminases': 2
+        if not named:
             continue
         if groups and re.fullmatch(r"[\s,/()&]*(?:and/or|and|or|&)?[\s,/()]*", text[groups[-1][2]:m.start]):
             names, s, _ = groups[-1]
-            groups[-1] = (names + [e.canon] if e.canon not in names else names, s, m.end)
+            groups[-1] = (names + [n for n in named if n not in names], s, m.end)
         else:
-            groups.append(([e.canon], m.start, m.end))
+            groups.append((named, m.start, m.end))
     return groups
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +16,9 @@ from trialscout.model.match import CriterionResult, Evidence
 from trialscout.model.patient import PatientFacts
 
 _WHOLE = {"kind": "criterion"}
+_NEGATED_INCLUSION = re.compile(r"^\W*(?:\d+[.)]\s*)?(?:no|not|without|free\s+of|absence\s+of|must\s+not|"
+                                r"should\s+not|may\s+not|cannot)\b", re.IGNORECASE)
+"""An inclusion that opens with a negation ('No metallic pelvic prosthesis') asks for an absence: an exclusion."""
 
 
 def link_source(link: Link, facts: PatientFacts) -> dict[str, Any]:
@@ -68,7 +72,8 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
     if record_cannot_tell(criterion.text):
         return result.model_copy(update={"question": "a clinical record does not say this: ask the patient or the "
                                                      "team"})
-    if ctype == "exclusion" and policy.presumes("unlinked_exclusion") and has_record(facts):
+    excludes = ctype == "exclusion" or bool(_NEGATED_INCLUSION.match(criterion.text))
+    if excludes and policy.presumes("unlinked_exclusion") and has_record(facts):
         evidence = Evidence(verdict="pass", reason="the record says nothing about this (presumed absent)",
                             constraint=_WHOLE, criterion_text=criterion.text, presumed=True)
         return result.model_copy(update={"verdict": "pass", "presumed": True, "evidence": [evidence],

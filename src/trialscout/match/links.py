@@ -112,7 +112,7 @@ def _criterion(text: str) -> tuple[frozenset[str], tuple[tuple[str, ...], ...]]:
     """A criterion's content-word keys outside its concept mentions, and its concepts' ids."""
     generic = _generic()
     mentions = [m for m in clinical.find(text) if any(not clinical.is_general(i) for i in m.ids)
-                and not is_means(text, m.start, m.ids)]
+                and not is_means(text, m.start, m.ids, m.end)]
     keys = frozenset(k for w in _WORD.finditer(text) if not any(m.start <= w.start() < m.end for m in mentions)
                      for k in (key(w.group()),) if len(k) >= 3 and k not in generic)
     return keys, tuple(tuple(i for i in m.ids if not clinical.is_general(i)) for m in mentions)
