@@ -15,6 +15,7 @@ from trialscout.match.vocab import (
     checkable_settings,
     comorbidity_codes,
     comorbidity_matches,
+    concept_codes_of,
     concept_within,
     ecog_from_karnofsky,
     fact_qualifiers,
@@ -215,6 +216,9 @@ def _menopause(status: str, facts: PatientFacts, today: dt.date) -> Finding:
 
 def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
     found = [m for m in facts.comorbidities if comorbidity_matches(c.name or "", m.key, m.name)]
+    narrower = _narrower_than_key(c, found)
+    if narrower is not None:
+        return narrower
     for m in found:
         if c.within_months is not None and m.date is not None:
             months = (today - m.date).days / 30.44
@@ -289,6 +293,26 @@ def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name:
 def _denied(codes: list[str], facts: PatientFacts) -> Any:
     """A denial in the record that covers `codes` (it names them or something above them)."""
     return next((n for n in facts.negated if n.codes and concept_within(codes, n.codes)), None)
+
+
+def _narrower_than_key(c: Constraint, found: list[Any]) -> Finding | None:
+    """A criterion's own words may name a narrower condition than its comorbidity key ('type 1 diabetes' under the
+    key 'diabetes'): a patient's comorbidity of another kind of it does not meet it, one named only broadly leaves
+    it open. None when the words say no more than the key."""
+    wanted = list(c.codes or [])
+    key_codes = list(comorbidity_codes(c.name or ""))
+    if not found or not wanted or concept_within(key_codes, wanted):
+        return None
+    for m in found:
+        have = list(comorbidity_codes(m.key or "")) or concept_codes_of(m.name)
+        if not have or concept_within(have, wanted):
+            return None  # the same (or narrower) condition, or one we cannot place: the key decides
+    m = found[0]
+    have = list(comorbidity_codes(m.key or "")) or concept_codes_of(m.name)
+    if concept_within(wanted, have):
+        return Finding(None, f"has {m.name}; whether it is the narrower condition the criterion names is not "
+                             f"recorded", m.name, _src(m.provenance))
+    return Finding(False, f"has {m.name}, not the kind the criterion names", m.name, _src(m.provenance))
 
 
 def _comorbidity_open(c: Constraint, m: Any) -> str | None:

@@ -135,7 +135,7 @@ def links(text: str, facts: PatientFacts, ignore: list[tuple[int, int]] | None =
     wanted, concepts = _criterion(text)
     if not wanted and not concepts:
         return []
-    family = bool(wanted & _family())
+    family = any(key(w.group()) in _family() for w in _WORD.finditer(text))
     out = []
     for i, note in enumerate(facts.notes):
         for sentence in _read(note):

@@ -65,6 +65,14 @@ def concept_within(specific: list[str], general: list[str]) -> bool:
     return any(clinical.subsumes(g, s) for g in general for s in specific)
 
 
+def concept_codes_of(words: str) -> list[str]:
+    """The clinical vocabulary's concepts for exactly these words (a patient's condition as written)."""
+    hits = clinical.find(words)
+    if len(hits) != 1 or hits[0].start != 0 or hits[0].end != len(words):
+        return []
+    return [i for i in hits[0].ids if not clinical.is_general(i)]
+
+
 @cache
 def comorbidity_codes(key: str) -> tuple[str, ...]:
     """The clinical vocabulary's concepts for a comorbidity key (from its name and terms), to read what a note
