@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from trialscout.app import fuse
-from trialscout.match import INELIGIBLE_PENALTY, PASSED_WEIGHT, expansion_words, query_words, score
+from trialscout.match import INELIGIBLE_PENALTY, LIKELY_FAIL_PENALTY, PASSED_WEIGHT, expansion_words, query_words, score
 from trialscout.patient import load_patient
 from trialscout.store import Hit
 
@@ -40,3 +40,12 @@ def test_score_puts_relevance_first_and_ineligibility_below() -> None:
     assert eligible == pytest.approx(0.8 + PASSED_WEIGHT)
     assert score("ineligible", 0.8, counts) == pytest.approx(0.8 + PASSED_WEIGHT * 0.75 - INELIGIBLE_PENALTY)
     assert score("ineligible", 1.0, counts) > score("eligible", 0.6, {"pass": 4})  # a penalty, not a burial
+
+
+def test_a_likely_fail_costs_half_an_ineligibility() -> None:
+    counts = {"pass": 3, "unknown": 1, "likely_fail": 1}
+    uncertain = score("uncertain", 0.8, counts)
+    assert uncertain == pytest.approx(0.8 + PASSED_WEIGHT * 0.75 - LIKELY_FAIL_PENALTY)
+    assert score("uncertain", 0.8, {"pass": 3, "unknown": 1}) > uncertain > \
+        score("ineligible", 0.8, {"pass": 3, "fail": 1})
+    assert LIKELY_FAIL_PENALTY == INELIGIBLE_PENALTY / 2

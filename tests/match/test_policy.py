@@ -132,7 +132,7 @@ def test_coverage_examples() -> None:
 
 def test_a_criterion_not_fully_read_never_fails() -> None:
     note = from_note("A 50-year-old woman with hypertension.")
-    (criterion,), block = _one("Hypertension of > 170/100 mm of Hg despite quadruple therapy", "exclusion")
+    (criterion,), block = _one("Hypertension resistant despite quadruple therapy", "exclusion")
     assert criterion.unread
     _, (result,) = evaluate([criterion], block, note, TODAY)
     assert result.verdict == "unknown" and "not fully understood" in (result.question or "")
@@ -143,3 +143,15 @@ def test_permission_examples() -> None:
     data = rules.load("patterns.json")["permission"]
     assert all(permits(t) for t in data["examples"])
     assert not any(permits(t) for t in data["not_examples"])
+
+
+@pytest.mark.parametrize(("note", "verdict"), [
+    ("A 50-year-old woman with hypertension. BP 150/95.", "pass"),     # has it, but inside the defining limit
+    ("A 50-year-old woman with hypertension. BP 182/96.", "fail"),     # over the limit
+    ("A 50-year-old woman with hypertension.", "unknown"),             # has it, limit not measured
+])
+def test_a_condition_defined_by_its_limit_is_decided_by_the_limit(note: str, verdict: str) -> None:
+    (criterion,), block = _one("Hypertension of > 170/100 mm of Hg", "exclusion")
+    _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
+    assert result.verdict == verdict
+    assert not result.presumed

@@ -204,3 +204,10 @@ def test_drugs_json_agents_sit_in_their_classes() -> None:
         assert any(clinical.subsumes(cls, i) for i in hits[0].ids), (agent, cls, hits[0].ids)
         checked += 1
     assert checked >= 40
+
+
+def test_an_abbreviation_the_text_defines_means_its_long_form() -> None:
+    assert not clinical.find("Estimated Abbreviated Injury Scale (AIS) score of six")
+    assert [m.text for m in clinical.find("acute ischemic stroke (AIS) within 3 months")] == \
+        ["acute ischemic stroke", "AIS"]
+    assert [m.text for m in clinical.find("history of AIS")] == ["AIS"]

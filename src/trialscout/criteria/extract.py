@@ -47,6 +47,8 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_numeric.performance(text, ctype, section)
     found += extract_numeric.life_expectancy(text, ctype, section)
     lab_found, conditional = extract_numeric.labs(text, ctype, mentions)
+    pairs = extract_numeric.blood_pressure_pairs(text)
+    lab_found = pairs + [f for f in lab_found if not any(_overlaps(f["span"], p["span"]) for p in pairs)]
     found += lab_found
     skip = conditional + [f["span"] for f in lab_found] + no_requirement(text)
     found += extract_dict.conditions(text, ctype, mentions, skip)
@@ -60,6 +62,10 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_dict.sex(text, section)
     found = _prefer_concepts(found, extract_dict.concepts(text, found, skip, wider=True))
     return _apply_context(text, ctype, mentions, found)
+
+
+def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
 
 
 def _prefer_concepts(found: list[dict[str, Any]], concepts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -231,7 +231,7 @@ def life_expectancy(text: str, ctype: str, section: str | None) -> list[Found]:
 # ---- labs -------------------------------------------------------------------------------------------
 
 _UNIT = (r"\s*(?P<unit>(?:[x*]\s*10\s*(?:\^|\*\*|[eE]\+?)?\s*\(?-?[0-9⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}\)?\s*)?(?:cells?\s*)?"
-         r"(?:[A-Za-z%][A-Za-z0-9%]*\.?)?(?:\s*/\s*(?:[0-9.,]+\s*)?[A-Za-z0-9]+(?:\^?[23]|\([23]\))?){0,2})")
+         r"(?:[°º]\s*[CF]\b|[℃℉]|mm\s*(?:of\s+)?Hg\b|[A-Za-z%][A-Za-z0-9%]*\.?)?(?:\s*/\s*(?:[0-9.,]+\s*)?[A-Za-z0-9]+(?:\^?[23]|\([23]\))?){0,2})")
 
 
 @cache
@@ -271,7 +271,8 @@ _WORD_MULTIPLE = re.compile(rf"[^\d;]{{0,25}}?(?P<comp>{comp_re()})\s*(?P<mult>t
                             r"(?:upper\s+limits?\s+of\s+)?(?:the\s+)?normal\b", re.IGNORECASE)
 _MULTIPLES = {"twice": 2.0, "two times": 2.0, "double": 2.0, "thrice": 3.0, "three times": 3.0, "four times": 4.0,
               "five times": 5.0}
-_TIME_AFTER = re.compile(r"\s*(?:days?|weeks?|months?|years?|hours?|hrs?|wks?|cycles?|doses?|times?\s+per)\b",
+_TIME_AFTER = re.compile(r"\s*(?:days?|weeks?|months?|years?|hours?|hrs?|wks?|minutes?|mins?|seconds?|secs?|cycles?|"
+                         r"doses?|times?\s+per)\b",
                          re.IGNORECASE)
 
 
@@ -318,6 +319,28 @@ def labs(text: str, ctype: str, mentions: list[Mention]) -> tuple[list[Found], l
                 if f:
                     out.append(f)
     return _lab_conditions(text, out, used)
+
+
+@cache
+def _bp_pair_re() -> re.Pattern[str]:
+    cue = rules.load("patterns.json")["blood_pressure_pair"]["cue"]
+    return re.compile(rf"(?:{cue})[^.;\d]{{0,40}}?(?P<comp>{comp_re()})\s*(?P<s>\d{{2,3}})\s*/\s*(?P<d>\d{{2,3}})\b"
+                      r"(?:\s*mm\s*(?:of\s+)?Hg\b)?", re.IGNORECASE)
+
+
+def blood_pressure_pairs(text: str) -> list[Found]:
+    """A blood pressure limit written as one pair ('BP > 150/100 mmHg'): a systolic and a diastolic limit, both
+    spanning the pair (rule `blood_pressure_pair` in patterns.json)."""
+    out: list[Found] = []
+    for m in _bp_pair_re().finditer(text):
+        op = op_of(m)
+        if op in (None, "="):
+            continue
+        span = (m.start("comp"), m.end())
+        for analyte, group in (("systolic_bp", "s"), ("diastolic_bp", "d")):
+            out.append({"kind": "lab", "span": span, "analyte": analyte, "op": op, "value": float(m.group(group)),
+                        "unit": "mm[Hg]"})
+    return out
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trialscout.vocab.analytes import analyte, canonical_unit
-from trialscout.vocab.units import factor, guess_unit, to_ucum, unit_key
+from trialscout.vocab.units import guess_unit, to_canonical, to_ucum, unit_key
 
 __all__ = ["analyte_spec", "canonical_unit", "convert", "to_ucum", "unit_key"]
 
@@ -24,10 +24,10 @@ def convert(name: str, value: float, unit: str | None) -> tuple[float, str, bool
         inferred = True
         if unit is None:
             return None
-    f = factor(name, unit) if unit else None
-    if f is None:
+    canonical = to_canonical(name, value, unit) if unit else None
+    if canonical is None:
         return None
-    return _round(value * f), canonical_unit(name), inferred
+    return _round(canonical), canonical_unit(name), inferred
 
 
 def _round(x: float) -> float:

@@ -29,6 +29,9 @@ PASSED_WEIGHT = 0.1
 INELIGIBLE_PENALTY = 0.2
 """...and a failing criterion lowers it, without burying the trial: criteria extraction errs, and a trial the
 patient is excluded from still concerns the patient's disease. Tuned on TREC 2021 (bench/trec_experiments.md)."""
+LIKELY_FAIL_PENALTY = 0.1
+"""A criterion whose understood part fails but which was not fully read is half the evidence of a fail: half the
+penalty (bench/trec_experiments.md, block F)."""
 
 _WORD = re.compile(r"\w+")
 NOTE_STOPWORDS = frozenset(
@@ -49,12 +52,14 @@ def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> li
 def score(eligibility: str, relevance: float, counts: dict[str, int]) -> float:
     """Relevance (0–1) first; the share of the criteria that apply which the patient is known to meet adds a
     little (a presumed pass counts half, a criterion nothing of which was understood counts as not met);
-    ineligibility subtracts."""
+    ineligibility subtracts, and a likely fail (understood part failing, criterion not fully read) half as much."""
     applying = sum(counts.get(k, 0) for k in ("pass", "fail", "unknown", "not_computable"))
     known = counts.get("pass", 0) - 0.5 * counts.get("presumed", 0)
     passed = known / applying if applying else 0.0
     value = RELEVANCE_WEIGHT * relevance + PASSED_WEIGHT * passed
-    return value - INELIGIBLE_PENALTY if eligibility == "ineligible" else value
+    if eligibility == "ineligible":
+        return value - INELIGIBLE_PENALTY
+    return value - LIKELY_FAIL_PENALTY if counts.get("likely_fail", 0) else value
 
 
 def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] | None = None,

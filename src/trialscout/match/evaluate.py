@@ -32,6 +32,10 @@ _LIST_INTRO = re.compile(r"(?::|\bsuch\s+as|\be\.g\.?|\bincluding|\bone\s+or\s+m
 """What opens a list of examples or choices ('pelvic congestion: A, B, C', 'risk factors, such as A, B'): its
 members are alternatives even without an 'or'."""
 _CONDITION_KINDS = frozenset({"comorbidity", "concept"})
+_DEFINED_BY = re.compile(r"\s*(?:[(:—–-]|,?\s*(?:i\.?e\.?|defined\s+(?:as|by)|as\s+defined\s+by|of|with)\b)"
+                         r"(?:(?!\b(?:and|or)\b)[^\d.;()<>≤≥=]){0,30}", re.IGNORECASE)
+"""What joins a condition to the lab limits that define it: a bracket, a colon, 'i.e.', 'defined as', 'of',
+'with', then at most a few words (the analyte's name is part of the limit)."""
 
 
 def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, policy: Policy | None = None,
@@ -96,6 +100,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     usable = _applicable(kept, facts, today)
     named = any(c.kind in _CONDITION_KINDS for c in usable)
     evidence = [_evidence(c, ctype, criterion, block, facts, today, policy, named) for c in usable]
+    evidence = _defined_by_limits(usable, evidence, block)
     verdict = _combine_inline(criterion, ctype, usable, evidence, block)
     if not usable:
         return unstructured(index, criterion, ctype, facts, policy, set_aside=bool(scope.outside))
@@ -190,6 +195,45 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
         return check_condition(probe, facts, today).holds is True
     key = applies_if.replace("_syndrome", "")
     return any(key in (m.key or m.name.lower()) for m in facts.comorbidities)
+
+
+def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence], block: str) -> list[Evidence]:
+    """A condition followed at once by the lab limits that define it ('hypertension of > 170/100 mm Hg', 'renal
+    impairment (creatinine > 3 mg/dL)') is decided by those limits: having the condition is not enough to meet
+    the criterion, and a limit the record meets settles it. With the limits unknown, a patient who has the
+    condition is unknown; one who has not is decided as before."""
+    out = list(evidence)
+    for i, c in enumerate(constraints):
+        if c.kind not in _CONDITION_KINDS:
+            continue
+        limits = _defining_limits(i, constraints, block)
+        if not limits:
+            continue
+        decided = [evidence[j] for j in limits if evidence[j].verdict in ("pass", "fail") and not evidence[j].presumed]
+        if decided and len(decided) == len(limits) or any(e.verdict == "fail" for e in decided):
+            verdict: Verdict = "fail" if any(e.verdict == "fail" for e in decided) else "pass"
+            why = "; ".join(e.reason for e in decided)
+            out[i] = evidence[i].model_copy(update={"verdict": verdict, "presumed": False, "reason":
+                                                    f"{evidence[i].reason.split(';')[0]}, as its limit defines it: "
+                                                    f"{why}"})
+        elif evidence[i].verdict == "fail":
+            out[i] = evidence[i].model_copy(update={"verdict": "unknown", "reason": f"{evidence[i].reason}; whether "
+                                                    "it meets the limit the criterion defines it by is not recorded"})
+            for j in limits:  # the condition is there: its limit's silence presumes nothing
+                if evidence[j].presumed:
+                    out[j] = evidence[j].model_copy(update={"verdict": "unknown", "presumed": False,
+                                                            "reason": evidence[j].reason.split(" (presumed")[0]})
+    return out
+
+
+def _defining_limits(i: int, constraints: list[Constraint], block: str) -> list[int]:
+    """Indexes of the lab limits that directly follow constraint `i` and define it (`_DEFINED_BY` between)."""
+    end = constraints[i].span[1]
+    first = min((c.span[0] for c in constraints if c.kind == "lab" and c.span[0] >= end), default=None)
+    if first is None or not _DEFINED_BY.fullmatch(block[end:first]):
+        return []
+    return [j for j, c in enumerate(constraints) if c.kind == "lab" and c.span[0] >= first
+            and (c.span[0] == first or not re.search(r"[.;]|\band\b", block[first:c.span[0]]))]
 
 
 def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts: PatientFacts,

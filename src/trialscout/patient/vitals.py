@@ -8,6 +8,7 @@ from typing import Any
 
 from trialscout.patient.note_facts import Found
 from trialscout.patient.rules import load, regex
+from trialscout.vocab.units import guess_unit, to_canonical
 
 _FAHRENHEIT = re.compile(r"F|℉|fahrenheit", re.IGNORECASE)
 
@@ -50,11 +51,12 @@ def _measured(text: str) -> list[Found]:
 
 
 def _value(analyte: str, value: float, written: str | None) -> tuple[float, str | None]:
-    """The value in the unit the analyte is kept in; Fahrenheit temperatures become Celsius."""
+    """The value in the unit the analyte is kept in; Fahrenheit temperatures become Celsius (an unwritten unit is
+    guessed from the value, as in criteria: `no_unit` in vocab/analytes.json)."""
     if analyte == "body_temperature":
-        if (written and _FAHRENHEIT.search(written)) or value > 50:
-            return round((value - 32) * 5 / 9, 1), "Cel"
-        return value, "Cel"
+        unit = "[degF]" if written and _FAHRENHEIT.search(written) else guess_unit(analyte, value)
+        canonical = to_canonical(analyte, value, unit)
+        return (round(canonical, 1), "Cel") if canonical is not None else (value, "Cel")
     return value, written.strip() if written else None
 
 

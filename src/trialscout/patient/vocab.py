@@ -12,7 +12,7 @@ from trialscout.vocab import biomarkers, comorbidities, drugs, lineage, oncotree
 from trialscout.vocab.analytes import analytes as vocab_analytes
 from trialscout.vocab.analytes import canonical_unit
 from trialscout.vocab.analytes import plausible_range as vocab_range
-from trialscout.vocab.units import factor, to_ucum
+from trialscout.vocab.units import to_canonical, to_ucum
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,10 @@ def _analyte_terms() -> dict[str, str]:
 
 def convert(analyte: str, value: float, unit: str | None) -> tuple[float, str] | None:
     """The value in the analyte's canonical unit, or None when the unit is not known for that analyte."""
-    f = factor(analyte, unit)
-    if f is None:
+    canonical = to_canonical(analyte, value, unit)
+    if canonical is None:
         return None
-    return value * f, canonical_unit(analyte)
+    return canonical, canonical_unit(analyte)
 
 
 def plausible_range(analyte: str) -> tuple[float, float]:

@@ -215,7 +215,44 @@ def find(text: str) -> list[ConceptMention]:
                 step = size
                 break
         i += step
-    return out
+    return [m for m in out if not _defined_otherwise(text, m, out)]
+
+
+_ABBREVIATION_IN_BRACKETS = re.compile(r"\(\s*([A-Z][A-Za-z]{1,7})\s*\)")
+_MINOR_WORDS = frozenset({"of", "the", "and", "or", "in", "for", "to", "a", "an", "with", "on"})
+
+
+def _defined_otherwise(text: str, m: ConceptMention, found: list[ConceptMention]) -> bool:
+    """An abbreviation the text defines ('Abbreviated Injury Scale (AIS)') means its long form there: the
+    vocabulary's reading of it ('AIS': acute ischaemic stroke) stands only if the long form names the same concept."""
+    bracket = _ABBREVIATION_IN_BRACKETS.fullmatch(text, max(0, m.start - 1), min(len(text), m.end + 1)) or \
+        _ABBREVIATION_IN_BRACKETS.match(text, max(0, m.start - 2))
+    if not bracket or bracket.start(1) != m.start:
+        return False
+    long_start = _long_form_start(text[:bracket.start()], m.text)
+    if long_start is None:
+        return False
+    same = {i for o in found if o is not m and long_start <= o.start and o.end <= bracket.start() for i in o.ids}
+    return not same & set(m.ids)
+
+
+def _long_form_start(before: str, abbreviation: str) -> int | None:
+    """Where the words spelling `abbreviation` by their initials end `before` (minor words may be skipped)."""
+    letters = [c.lower() for c in abbreviation if c.isupper()] or [abbreviation[0].lower()]
+    words = list(re.finditer(r"[A-Za-z][A-Za-z'-]*", before))
+    if not words or before[words[-1].end():].strip():
+        return None
+    need, start = len(letters), None
+    for w in reversed(words):
+        if need == 0:
+            break
+        token = w.group().lower()
+        if token[0] == letters[need - 1]:
+            need -= 1
+            start = w.start()
+        elif token not in _MINOR_WORDS:
+            return None
+    return start if need == 0 else None
 
 
 def lookup(phrase: str) -> tuple[str, ...]:

@@ -69,6 +69,17 @@ def factor(name: str, written: str | None) -> float | None:
     return None if ucum is None else convert.get(ucum)
 
 
+def to_canonical(name: str, value: float, written: str | None) -> float | None:
+    """`value` written in `written` as the analyte's canonical unit (a factor, after an `offset` for scales such as
+    Fahrenheit); None if the unit is not known for the analyte."""
+    f = factor(name, written)
+    if f is None:
+        return None
+    offsets = analyte(name).get("offset") or {}
+    shift = offsets.get(written or "") or offsets.get(to_ucum(written) or "") or 0.0
+    return (value + shift) * f
+
+
 def guess_unit(name: str, value: float) -> str | None:
     """The unit criteria text most likely means when it writes none (`no_unit` in analytes.json)."""
     for threshold, unit in analyte(name).get("no_unit") or []:
