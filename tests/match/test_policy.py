@@ -155,3 +155,18 @@ def test_a_condition_defined_by_its_limit_is_decided_by_the_limit(note: str, ver
     _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
     assert result.verdict == verdict
     assert not result.presumed
+
+
+def test_a_presumed_pass_cites_the_statements_it_rests_on() -> None:
+    note = ("A 60-year-old man presents with chest pain.\nHe has a history of type 2 diabetes.\n"
+            "He takes metformin.\nThe patient will provide informed consent.")
+    (criterion,), block = _one("History of dementia", "exclusion")
+    _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
+    assert result.verdict == "pass" and result.presumed
+    grounds = [g["text"] for e in result.evidence for g in (e.grounds or [])]
+    assert any("60-year-old" in g for g in grounds)  # who the patient is
+    assert any("diabetes" in g for g in grounds)  # the history it states, without dementia
+    assert not any("consent" in g for g in grounds)
+    (criterion,), block = _one("Unable to give informed consent", "exclusion")
+    _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
+    assert all(e.grounds is None for e in result.evidence if not e.presumed)

@@ -181,6 +181,7 @@ def test_hostile_trial_text_is_shown_escaped_on_every_page(web: Any) -> None:
     _no_live_markup(trial)
     box = trial[trial.index('class="fact-group facts-presumed"'):trial.index("</details>")]
     assert shown(presumed) in box  # presumed absences, with the question quoting the criterion
+    assert 'class="grounds"' in trial  # each presumed pass shows the record statements it rests on
 
 
 HOSTILE_PATIENT = {"id": "<b onmouseover=alert(20)>p1</b>", "age": 61, "sex": "female",

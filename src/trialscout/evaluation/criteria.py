@@ -101,13 +101,14 @@ def _sentences(note: str, results: Iterable[CriterionResult]) -> tuple[int, ...]
     found: set[int] = set()
     for r in results:
         for e in r.evidence:
-            span = (e.source or {}).get("span")
-            if (e.source or {}).get("source") != "note" or not span:
-                continue
-            for i, (offset, number) in enumerate(starts):
-                end = starts[i + 1][0] if i + 1 < len(starts) else len(note) + 1
-                if offset < span[1] and span[0] < end:
-                    found.add(number)
+            for where in [e.source or {}, *(e.grounds or [])]:
+                span = where.get("span")
+                if where.get("source") != "note" or not span:
+                    continue
+                for i, (offset, number) in enumerate(starts):
+                    end = starts[i + 1][0] if i + 1 < len(starts) else len(note) + 1
+                    if offset < span[1] and span[0] < end:
+                        found.add(number)
     return tuple(sorted(found))
 
 
@@ -161,14 +162,23 @@ def _share(k: float, n: int) -> float | None:
 
 def _evidence_scores(decided: list[Answer]) -> dict[str, Any]:
     """Micro precision and recall of our evidence sentences against the expert's, on the rows we decide."""
-    hit = cited = wanted = 0
+    hit = cited = wanted = cited_where_expert = 0
     for x in decided:
         ours, theirs = set(x.sentences), set(x.annotation.expert_sentences)
         hit += len(ours & theirs)
         cited += len(ours)
         wanted += len(theirs)
+        cited_where_expert += len(ours) if theirs else 0
     return {"evidence_precision": _share(hit, cited), "evidence_recall": _share(hit, wanted),
+            "evidence_precision_expert_rows": _share(hit, cited_where_expert),
+            "evidence_recall_stated": _recall([x for x in decided if not x.presumed]),
+            "evidence_recall_presumed": _recall([x for x in decided if x.presumed]),
             "evidence_rows": sum(bool(x.annotation.expert_sentences) for x in decided)}
+
+
+def _recall(answers: list[Answer]) -> float | None:
+    hit = sum(len(set(x.sentences) & set(x.annotation.expert_sentences)) for x in answers)
+    return _share(hit, sum(len(x.annotation.expert_sentences) for x in answers))
 
 
 def run(annotations: list[Annotation], policy: str = "default", today: dt.date | None = None,
@@ -218,8 +228,11 @@ def format_report(reports: list[Report]) -> str:
             f"(accuracy {_pct(d['decided_accuracy'])}); fails {d['fails']} (agreeing {_pct(d['fail_agreement'])}); "
             f"presumed {d['presumed']} (agreeing {_pct(d['presumed_accuracy'])}); not applicable "
             f"{d['not_applicable']}",
-            f"  evidence sentences on decided rows: precision {_pct(d['evidence_precision'])}, recall "
-            f"{_pct(d['evidence_recall'])} ({d['evidence_rows']} rows with expert sentences)",
+            f"  evidence sentences on decided rows: precision {_pct(d['evidence_precision'])} "
+            f"({_pct(d['evidence_precision_expert_rows'])} on the {d['evidence_rows']} rows with expert sentences), "
+            f"recall {_pct(d['evidence_recall'])} (passes and fails on stated facts "
+            f"{_pct(d['evidence_recall_stated'])}, presumed passes citing their grounds "
+            f"{_pct(d['evidence_recall_presumed'])})",
             f"  full reading: {d['criteria_with_unread_words']} criteria with unread words; "
             f"{d['held_back_fails']} fails held back as unknown (not fully read), {d['held_back_passes']} passes "
             f"(mostly unread)",

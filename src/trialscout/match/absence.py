@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from trialscout.criteria.remarks import without_exceptions
 from trialscout.match.facts import structured
 from trialscout.match.links import Link, links
-from trialscout.match.policy import Policy, presumption_key, record_cannot_tell
+from trialscout.match.policy import Policy, grounds_of, presumption_key, record_cannot_tell
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Evidence
 from trialscout.model.patient import PatientFacts
@@ -35,6 +35,33 @@ def presumption_key_of(e: Evidence) -> str:
         return presumption_key(Constraint.model_validate(e.constraint))
     except ValidationError:
         return str(e.constraint.get("kind", "unlinked_exclusion"))
+
+
+def silence_grounds(key: str, facts: PatientFacts) -> list[dict[str, Any]]:
+    """Where the record states what a pass presumed under `key` rests on: the provenance of the facts of the
+    groups `grounds` in rules/policy.json names, in record order, each statement once."""
+    groups, limit = grounds_of(key)
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for group in groups:
+        value = getattr(facts, group, None)
+        for fact in value if isinstance(value, list) else [value] if value is not None else []:
+            p = getattr(fact, "provenance", None)
+            if p is None or (p.span is None and p.path is None):
+                continue
+            where = {"source": p.source, "ref": p.ref, "path": p.path, "span": list(p.span) if p.span else None,
+                     "text": p.text}
+            seen.setdefault((p.source, p.ref, p.path, p.span), {k: v for k, v in where.items() if v is not None})
+    ordered = sorted(seen.values(), key=lambda w: (w.get("ref") or "", (w.get("span") or [0])[0], w.get("path") or ""))
+    return ordered[:limit]
+
+
+def with_grounds(result: CriterionResult, facts: PatientFacts) -> CriterionResult:
+    """A result whose presumed passes carry the record statements they rest on."""
+    if not any(e.presumed and e.grounds is None for e in result.evidence):
+        return result
+    evidence = [e.model_copy(update={"grounds": silence_grounds(presumption_key_of(e), facts)})
+                if e.presumed and e.grounds is None else e for e in result.evidence]
+    return result.model_copy(update={"evidence": evidence})
 
 
 def has_record(facts: PatientFacts) -> bool:

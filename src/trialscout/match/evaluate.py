@@ -7,7 +7,7 @@ import re
 
 from trialscout.criteria.coverage import pass_max_unread_share, unread_share
 from trialscout.criteria.remarks import permits, without_exceptions
-from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured
+from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured, with_grounds
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.links import links
@@ -17,7 +17,7 @@ from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
-from trialscout.model.patient import PatientFacts
+from trialscout.model.patient import Age, PatientFacts, Pregnancy, Sex
 
 _OR_BETWEEN = re.compile(r"\b(or|either)\b|/", re.IGNORECASE)
 _COMMA_ONLY = re.compile(r"^[^.;:()\n]*,[^.;:()]*$")
@@ -95,7 +95,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
         return _permission(index, criterion)
     scope = applicability(criterion, ctype, block, facts, today)
     if scope.whole:
-        return _not_applicable(index, criterion, scope.whole)
+        return _not_applicable(index, criterion, scope.whole, facts)
     kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside and i not in scope.subject]
     usable = _applicable(kept, facts, today)
     named = any(c.kind in _CONDITION_KINDS for c in usable)
@@ -130,11 +130,22 @@ def _permission(index: int, criterion: Criterion) -> CriterionResult:
                            computable=True, verdict="pass", evidence=[evidence])
 
 
-def _not_applicable(index: int, criterion: Criterion, why: str) -> CriterionResult:
+def _not_applicable(index: int, criterion: Criterion, why: str, facts: PatientFacts) -> CriterionResult:
+    fact = _population_fact(why, facts)
     evidence = Evidence(verdict="not_applicable", reason=why, constraint={"kind": "population"},
-                        criterion_text=criterion.text)
+                        criterion_text=criterion.text, fact=fact.provenance.text if fact else None,
+                        source=fact.provenance.model_dump(exclude_none=True) if fact else None)
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
                            computable=True, verdict="not_applicable", evidence=[evidence], unread=criterion.unread)
+
+
+def _population_fact(why: str, facts: PatientFacts) -> Age | Sex | Pregnancy | None:
+    """The patient fact that puts a criterion outside its population: sex, menopause, or age."""
+    if why.startswith("male") and facts.sex is not None:
+        return facts.sex
+    if "menopaus" in why and facts.pregnancy is not None:
+        return facts.pregnancy
+    return facts.age
 
 
 def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, policy: Policy,
@@ -417,5 +428,5 @@ def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts, today: 
         rules = absence_policy("strict")
     results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i), rules)
                for i, c in enumerate(criteria)]
-    results = combine_groups(criteria, results)
+    results = [with_grounds(r, facts) for r in combine_groups(criteria, results)]
     return trial_eligibility(results), ordered(results)

@@ -53,6 +53,13 @@ def policy(name: str | None = None) -> Policy:
     return Policy(name, frozenset(spec["presume_absent"]))
 
 
+def grounds_of(key: str) -> tuple[tuple[str, ...], int]:
+    """The `PatientFacts` groups a pass presumed under `key` rests on, and how many statements to keep."""
+    spec = _rules()["grounds"]
+    groups = tuple(spec["always"]) + tuple(spec["by_key"].get(key, spec["default"]))
+    return groups, int(spec["limit"])
+
+
 def life_expectancy_presumed_months() -> float:
     """The life expectancy (in months) a record silent on it presumes at least, and presumes nothing beyond."""
     return float(_rules()["life_expectancy_presumed_months"])

@@ -29,6 +29,9 @@ class Evidence(BaseModel):
     """The fact's provenance (source kind, file/resource, field path or note span)."""
     presumed: bool = False
     """A pass taken from the record's silence (the absence policy): to be confirmed."""
+    grounds: list[dict[str, Any]] | None = None
+    """For a presumed pass: the record's statements it rests on, where the record states the patient's history,
+    treatments or consent and does not name the thing (provenance dicts like `source`)."""
 
     def to_contract(self) -> dict[str, Any]:
         out = self.model_dump(exclude_none=True)
