@@ -130,7 +130,8 @@ def test_lab_condition_examples(text: str, kept: str, dropped: str) -> None:
     assert labs[kept].get("hypothetical") and dropped not in labs, labs
 
 
-@pytest.mark.parametrize(("text", "systolic", "diastolic"), rules.load("patterns.json")["blood_pressure_pair"]["examples"])
+@pytest.mark.parametrize(("text", "systolic", "diastolic"),
+                         rules.load("patterns.json")["blood_pressure_pair"]["examples"])
 def test_blood_pressure_pair_examples(text: str, systolic: list, diastolic: list) -> None:
     labs = [f for f in find_all(text, "exclusion") if f["kind"] == "lab"]
     assert {f["analyte"]: [f["op"], f["value"]] for f in labs} == {"systolic_bp": systolic, "diastolic_bp": diastolic}
