@@ -136,3 +136,13 @@ def test_blood_pressure_pair_examples(text: str, systolic: list, diastolic: list
     labs = [f for f in find_all(text, "exclusion") if f["kind"] == "lab"]
     assert {f["analyte"]: [f["op"], f["value"]] for f in labs} == {"systolic_bp": systolic, "diastolic_bp": diastolic}
     assert {f["unit"] for f in labs} == {"mm[Hg]"}
+
+
+@pytest.mark.parametrize(("text", "thing"), rules.load("patterns.json")["ability_object"]["examples"])
+def test_ability_object_examples(text: str, thing: str) -> None:
+    found = find_all(text, "inclusion")
+    start = text.index(thing)
+    inside = [f for f in found if start <= f["span"][0] and f["span"][1] <= start + len(thing)]
+    assert not inside, inside  # the object is no requirement of its own
+    assert any(f["kind"] == "consent_or_compliance" and f["span"][0] <= start and
+               f["span"][1] >= start + len(thing) for f in found)

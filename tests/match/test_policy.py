@@ -170,3 +170,13 @@ def test_a_presumed_pass_cites_the_statements_it_rests_on() -> None:
     (criterion,), block = _one("Unable to give informed consent", "exclusion")
     _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
     assert all(e.grounds is None for e in result.evidence if not e.presumed)
+
+
+@pytest.mark.parametrize(("text", "ctype"), [("Able to undergo MRI of the pelvis", "inclusion"),
+                                             ("Unable to tolerate oral medication", "exclusion"),
+                                             ("Voluntary informed consent", "inclusion")])
+def test_an_ability_or_willingness_is_presumed_and_its_object_is_no_requirement(text: str, ctype: str) -> None:
+    (criterion,), block = _one(text, ctype)
+    assert [c.kind for c in criterion.constraints] == ["consent_or_compliance"] and not criterion.unread
+    _, (result,) = evaluate([criterion], block, from_note("A 45-year-old man presents with dysphagia."), TODAY)
+    assert result.verdict == "pass" and result.presumed

@@ -61,7 +61,31 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     found += extract_dict.simple(text, mentions, "other", "other", "name", skip)
     found += extract_dict.sex(text, section)
     found = _prefer_concepts(found, extract_dict.concepts(text, found, skip, wider=True))
-    return _apply_context(text, ctype, mentions, found)
+    return _apply_context(text, ctype, mentions, _ability_objects(text, found))
+
+
+_CLAUSE_END = re.compile(r"\s*(?:[;.:]|,\s*(?!and\b|or\b)|\s(?:if|unless|except|but)\b)", re.IGNORECASE)
+
+
+@cache
+def _ability_re() -> re.Pattern[str]:
+    return re.compile(rules.load("patterns.json")["ability_object"]["pattern"], re.IGNORECASE)
+
+
+def _ability_objects(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """'Able to undergo MRI': one compliance constraint from the verb to the end of the clause (a leading 'unable'
+    negates it, as for any compliance), and the object's own constraints go (rule `ability_object`)."""
+    out = list(found)
+    for m in _ability_re().finditer(text):
+        end = _CLAUSE_END.search(text, m.end())
+        span = (m.start("verb"), end.start() if end else len(text))
+        out = [o for o in out if not (span[0] <= o["span"][0] and o["span"][1] <= span[1])
+               and not (o["kind"] == "consent_or_compliance" and _overlaps(o["span"], (m.start(), span[1])))]
+        ability: dict[str, Any] = {"kind": "consent_or_compliance", "span": span, "aspect": "compliance"}
+        if m.group().lower().startswith(("unable", "inability")):
+            ability["negated"] = True  # said here: 'unable to tolerate' is also a therapy-response term
+        out.append(ability)
+    return out
 
 
 def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:

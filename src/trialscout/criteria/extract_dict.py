@@ -361,7 +361,7 @@ def comorbidities(text: str, mentions: list[Mention], skip: list[tuple[int, int]
         if cond and re.match(cond, text[m.end:], re.IGNORECASE):
             f["hypothetical"] = True
         out.append(f)
-    return _dedupe(out, "name")
+    return _dedupe(out, "name", text)
 
 
 _MEANS = re.compile(r"\b(?:on|by|with|using|via|at|during|for|from|in|through|per|under|(?:seen|found|shown|detected|"
@@ -465,14 +465,23 @@ def simple(text: str, mentions: list[Mention], category: str, kind: str, field: 
                                                   text[m.end:m.end + 60], re.IGNORECASE):
                 value = "adherence"  # compliance with a physician's treatment, not with a trial's protocol
             out.append({"kind": kind, "span": (m.start, m.end), field: value})
-    return _dedupe(out, field)
+    return _dedupe(out, field, text)
 
 
-def _dedupe(found: list[Found], field: str) -> list[Found]:
-    seen: set[Any] = set()
+def _dedupe(found: list[Found], field: str, text: str) -> list[Found]:
+    """One constraint per value; a second mention right beside the first ('voluntary informed consent') widens
+    the first's span, so that its words count as read."""
+    first: dict[Any, Found] = {}
     out = []
     for f in found:
-        if f[field] not in seen:
-            seen.add(f[field])
+        kept = first.get(f[field])
+        if kept is None:
+            first[f[field]] = f
             out.append(f)
+        elif _BESIDE.fullmatch(text, kept["span"][1], f["span"][0]):
+            kept["span"] = (kept["span"][0], f["span"][1])
     return out
+
+
+_BESIDE = re.compile(r"[\s-]*(?:\w+[\s-]+)?")
+"""What may stand between two mentions of one value for them to read as one phrase: at most one word."""

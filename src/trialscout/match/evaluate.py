@@ -32,6 +32,9 @@ _LIST_INTRO = re.compile(r"(?::|\bsuch\s+as|\be\.g\.?|\bincluding|\bone\s+or\s+m
 """What opens a list of examples or choices ('pelvic congestion: A, B, C', 'risk factors, such as A, B'): its
 members are alternatives even without an 'or'."""
 _CONDITION_KINDS = frozenset({"comorbidity", "concept"})
+_PRESUMED_WHY = {"": "presumed absent: the record does not mention it",
+                 "consent": "presumed: the record says nothing against it",
+                 "life_expectancy": "presumed: the record mentions no short life expectancy"}
 _DEFINED_BY = re.compile(r"\s*(?:[(:—–-]|,?\s*(?:i\.?e\.?|defined\s+(?:as|by)|as\s+defined\s+by|of|with)\b)"
                          r"(?:(?!\b(?:and|or)\b)[^\d.;()<>≤≥=]){0,30}", re.IGNORECASE)
 """What joins a condition to the lab limits that define it: a bracket, a colon, 'i.e.', 'defined as', 'of',
@@ -256,7 +259,8 @@ def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts
     words = block[start:end] if 0 <= start < end <= len(block) else criterion.text
     key = "lab_of_condition" if c.kind == "lab" and condition_named else None
     verdict, presumed = constraint_verdict(c, ctype, finding, policy, key)
-    reason = f"{finding.reason} (presumed absent: the record does not mention it)" if presumed else finding.reason
+    reason = f"{finding.reason} ({_PRESUMED_WHY.get(key or presumption_key(c), _PRESUMED_WHY[''])})" if presumed \
+        else finding.reason
     return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
                     fact=finding.fact, source=finding.source, presumed=presumed)
 
