@@ -90,7 +90,7 @@ def test_silence_presumes_absence_by_default_and_nothing_under_strict() -> None:
     # silence never fails: an inclusion asking for the thing stays a question
     assert verdicts("History of myocardial infarction", "inclusion", note) == ["unknown"]
     # a bare lab limit is never presumed; one that defines a named condition shares its presumption
-    assert verdicts("Platelet count < 100,000/mm3", "exclusion", note) == ["unknown"]
+    assert verdicts("Platelets < 75,000/mm3", "exclusion", note) == ["unknown"]
     assert verdicts("Severe renal impairment (serum creatinine > 3.0 mg/dL)", "exclusion", note) == ["pass"]
     # what the record says decides: a drug class over the drug named, a broader concept left open
     assert verdicts("Patients on biguanides", "exclusion", note) == ["fail"]
@@ -115,7 +115,7 @@ def test_a_record_that_denies_confirms_and_one_that_mentions_questions() -> None
 
 def test_global_denials() -> None:
     note = from_note("A 30-year-old man with no past medical history. He takes no medications.")
-    _, (drug,) = evaluate(*_one("On calcium channel blockers", "exclusion"), note, TODAY, "strict")
+    _, (drug,) = evaluate(*_one("Taking beta blockers", "exclusion"), note, TODAY, "strict")
     assert drug.verdict == "pass" and "no medications" in drug.evidence[0].reason
     _, (disease,) = evaluate(*_one("History of heart failure", "exclusion"), note, TODAY, "strict")
     assert disease.verdict == "pass" and "past medical history" in disease.evidence[0].reason
@@ -151,7 +151,7 @@ def test_permission_examples() -> None:
     ("A 50-year-old woman with hypertension.", "unknown"),             # has it, limit not measured
 ])
 def test_a_condition_defined_by_its_limit_is_decided_by_the_limit(note: str, verdict: str) -> None:
-    (criterion,), block = _one("Hypertension of > 170/100 mm of Hg", "exclusion")
+    (criterion,), block = _one("Hypertension of > 160/95 mm of Hg", "exclusion")
     _, (result,) = evaluate([criterion], block, from_note(note), TODAY)
     assert result.verdict == verdict
     assert not result.presumed

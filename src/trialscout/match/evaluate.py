@@ -212,7 +212,7 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
 
 
 def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence], block: str) -> list[Evidence]:
-    """A condition followed at once by the lab limits that define it ('hypertension of > 170/100 mm Hg', 'renal
+    """A condition followed at once by the lab limits that define it ('hypertension of > 160/95 mm Hg', 'renal
     impairment (creatinine > 3 mg/dL)') is decided by those limits: having the condition is not enough to meet
     the criterion, and a limit the record meets settles it. With the limits unknown, a patient who has the
     condition is unknown; one who has not is decided as before."""

@@ -87,7 +87,8 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
                 out.outside[i] = f"{facts.sex.value.lower()} patient: the criterion concerns {c.sex.lower()} patients"
             elif len(criterion.constraints) > 1:
                 out.subject.append(i)  # the patient is of the population named: the rest of the criterion decides
-    subject = [i for i in out.outside if _in_subject_position(criterion, criterion.constraints[i], block)]
+    subject = [i for i in out.outside if _in_subject_position(criterion, criterion.constraints[i], block)
+               and not (criterion.constraints[i].kind == "pregnancy" and _names_own_sex(words, facts))]
     if subject:
         out.whole = out.outside[subject[0]]
     elif out.outside and len(out.outside) == len(criterion.constraints) and not criterion.unread:
@@ -120,6 +121,15 @@ def _adult_matters(criterion: Criterion, text: str, facts: PatientFacts, today: 
     if not found or not all(any(a < fe and fs < b for fs, fe in found) for a, b in spans):
         return None
     return f"age {years:g}: the criterion concerns adults' habits or circumstances"
+
+
+_SEX_WORDS = {"MALE": re.compile(r"\b(?:men|man|males?|boys?)\b", re.IGNORECASE),
+              "FEMALE": re.compile(r"\b(?:women|woman|females?|girls?)\b", re.IGNORECASE)}
+
+
+def _names_own_sex(words: str, facts: PatientFacts) -> bool:
+    """'Women of child-bearing potential and men must agree to …': the patient's own sex is named too."""
+    return facts.sex is not None and facts.sex.value in _SEX_WORDS and bool(_SEX_WORDS[facts.sex.value].search(words))
 
 
 def _menopause_condition(text: str) -> str | None:
