@@ -86,8 +86,9 @@ def mesh_readable(name: str) -> list[str]:
         [" ".join(reversed(parts))]
 
 
-def read_mesh(path: Path, rules: list[list]) -> dict[str, Node]:
-    """Selected MeSH descriptors (by tree, see build.mesh_trees) with their parents inside the selection."""
+def read_mesh(path: Path, rules: list[list], cut: frozenset[str] = frozenset()) -> dict[str, Node]:
+    """Selected MeSH descriptors (by tree, see build.mesh_trees) with their parents inside the selection; a tree
+    number in `cut` (build.cut_trees) gives no parent."""
     names: dict[str, str] = {}
     trees: dict[str, list[str]] = defaultdict(list)
     for line in path.read_text("utf-8").splitlines()[1:]:
@@ -108,6 +109,8 @@ def read_mesh(path: Path, rules: list[list]) -> dict[str, Node]:
         kind = dominant[0] if dominant else min((r[1] for r in rs), key=KIND_ORDER.index)
         node = Node(names[did], kind, phrases=set(mesh_readable(names[did])), dominant=bool(dominant))
         for t in trees[did]:
+            if t in cut:
+                continue
             parent = owner.get(t.rsplit(".", 1)[0]) if "." in t and t in owner else None
             if parent and parent != did:
                 node.parents.add(f"MESH:{parent}")
@@ -402,7 +405,7 @@ def build(args: argparse.Namespace) -> dict:
     curated = load_curated(args.terms)
     rules = curated["build"]["mesh_trees"]
     nodes, xrefs = read_do(args.doid)
-    nodes.update(read_mesh(args.mesh, rules))
+    nodes.update(read_mesh(args.mesh, rules, frozenset(curated["build"].get("cut_trees", []))))
     canon, variant = read_drugs()
     members = {variant.get(m.lower(), m.lower()) for c in curated["classes"].values() for m in c.get("members", [])}
     class_keys = {fold_phrase(p.lstrip("=")) for c in curated["classes"].values() for p in (c["label"], *c["synonyms"])}

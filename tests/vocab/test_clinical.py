@@ -211,3 +211,9 @@ def test_an_abbreviation_the_text_defines_means_its_long_form() -> None:
     assert [m.text for m in clinical.find("acute ischemic stroke (AIS) within 3 months")] == \
         ["acute ischemic stroke", "AIS"]
     assert [m.text for m in clinical.find("history of AIS")] == ["AIS"]
+
+
+def test_a_cut_mesh_placement_gives_no_parent() -> None:
+    (rhinitis,) = clinical.lookup("allergic rhinitis")
+    assert not clinical.subsumes("MESH:D007239", rhinitis)  # no infection
+    assert clinical.subsumes("MESH:D007239", clinical.lookup("pneumonia")[0])
