@@ -88,3 +88,16 @@ def test_strict_policy_presumes_nothing(nct_id: str) -> None:
     assert not any(r.presumed for r in strict.criteria)
     default = matched(nct_id)
     assert default.counts["presumed"] > 0  # the same record, silence read as the default policy reads it
+
+
+def test_a_heading_colon_opens_no_list_of_alternatives() -> None:
+    """The section heading's colon ('Inclusion Criteria:') once made the first criterion's comma a list of
+    alternatives, so 'Female, 40-60 years old' passed a woman of 35 on her sex alone."""
+    from trialscout.criteria import parse_criteria
+    from trialscout.match.evaluate import evaluate
+    from trialscout.patient import from_json
+
+    block = "Inclusion Criteria:\n\n  - Female, 40-60 years old\n  - Able to walk\n"
+    _, results = evaluate(parse_criteria(block), block, from_json({"age": 35, "sex": "female"}), TODAY)
+    (first,) = [r for r in results if r.text.startswith("Female")]
+    assert first.verdict == "fail"

@@ -32,6 +32,7 @@ _LIST_INTRO = re.compile(r"(?::|\bsuch\s+as|\be\.g\.?|\bincluding|\bone\s+or\s+m
 """What opens a list of examples or choices ('pelvic congestion: A, B, C', 'risk factors, such as A, B'): its
 members are alternatives even without an 'or'."""
 _CONDITION_KINDS = frozenset({"comorbidity", "concept"})
+_CRITERION_START = re.compile(r"\n\s*\n|\n\s*(?:[-*•]|\d+[.)])\s")
 _PRESUMED_WHY = {"": "presumed absent: the record does not mention it",
                  "consent": "presumed: the record says nothing against it",
                  "life_expectancy": "presumed: the record mentions no short life expectancy"}
@@ -371,7 +372,7 @@ def _joined(prev: Constraint, c: Constraint, block: str) -> bool:
         return _same_family(prev, c) or not _SENTENCE_END.search(between)
     if not _COMMA_ONLY.match(between):
         return False
-    listed = bool(_LIST_INTRO.search(block[max(0, prev.span[0] - 100):prev.span[0]]))
+    listed = bool(_LIST_INTRO.search(_before(block, prev.span[0], 100)))
     return listed or (_same_family(prev, c) and c.kind in _LIST_KINDS)
 
 
@@ -385,8 +386,13 @@ def _disjunctive(group: list[int], constraints: list[Constraint], block: str) ->
     tail = _SENTENCE_END.split(block[members[-1].span[1]:members[-1].span[1] + 120], maxsplit=1)[0]
     if _OR_TAIL.match(tail):
         return True
-    head = block[max(0, members[0].span[0] - 60):members[0].span[0]]
-    return bool(_LIST_INTRO.search(head))
+    return bool(_LIST_INTRO.search(_before(block, members[0].span[0], 60)))
+
+
+def _before(block: str, pos: int, reach: int) -> str:
+    """Up to `reach` characters before `pos`, not back across the criterion's start (a blank line or a bullet): a
+    heading's colon ('Inclusion Criteria:') opens no list."""
+    return _CRITERION_START.split(block[max(0, pos - reach):pos])[-1]
 
 
 def trial_eligibility(results: list[CriterionResult]) -> Eligibility:
