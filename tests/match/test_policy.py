@@ -180,3 +180,11 @@ def test_an_ability_or_willingness_is_presumed_and_its_object_is_no_requirement(
     assert [c.kind for c in criterion.constraints] == ["consent_or_compliance"] and not criterion.unread
     _, (result,) = evaluate([criterion], block, from_note("A 45-year-old man presents with dysphagia."), TODAY)
     assert result.verdict == "pass" and result.presumed
+
+
+def test_an_unread_limit_holds_a_pass_back() -> None:
+    note = from_note("A 40-year-old man with cough for three days.")
+    (criterion,), block = _one("Cough lasting more than two weeks", "inclusion")
+    assert "more" in criterion.unread
+    _, (result,) = evaluate([criterion], block, note, TODAY)
+    assert result.verdict == "unknown" and "only partly understood" in (result.question or "")

@@ -78,6 +78,12 @@ def unread_share(text: str, unread_words: list[str]) -> float:
     return len(set(unread_words) & content) / len(content) if content else 0.0
 
 
+def unread_limit(unread_words: list[str]) -> bool:
+    """Whether a word of a limit ('more than one week') is among the unread ones (`limit_words`)."""
+    limits = {word_key(w) for w in rules.load("coverage.json")["limit_words"]["words"]}
+    return any(word_key(w) in limits for w in unread_words)
+
+
 def pass_max_unread_share() -> float:
     """Above this share of unread content words, an inclusion's pass is only a partial reading."""
     return float(rules.load("coverage.json")["pass_max_unread_share"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from trialscout.criteria.coverage import pass_max_unread_share, unread_share
+from trialscout.criteria.coverage import pass_max_unread_share, unread_limit, unread_share
 from trialscout.criteria.remarks import permits, without_exceptions
 from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured, with_grounds
 from trialscout.match.facts import CHECKS, Finding, check_condition
@@ -113,7 +113,8 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
         verdict = "unknown"
         question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
     elif verdict == "pass" and ctype == "inclusion" and not all(c.negated for c in usable) and \
-            unread_share(criterion.text, criterion.unread) > pass_max_unread_share():
+            (unread_share(criterion.text, criterion.unread) > pass_max_unread_share()
+             or unread_limit(criterion.unread)):
         verdict = "unknown"
         question = f"only partly understood ({', '.join(criterion.unread[:6])} not read): check the rest"
     presumed = verdict == "pass" and any(e.presumed for e in evidence if e.verdict == "pass")
