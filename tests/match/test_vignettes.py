@@ -162,6 +162,21 @@ def test_criterion_verdict_the_engine_gets_wrong(trial: str, role: str, key: str
     assert all(c.verdict == verdict for c in find_each(match(trial, role), key))
 
 
+def _shortfalls() -> list[Any]:
+    return [pytest.param(trial, role, key, verdict, id=f"{trial}-{role}-{i}")
+            for trial in EXPECTATIONS for role in ROLES
+            for i, (key, verdict) in enumerate(expected_verdicts(trial, role).items())
+            if wrong_reason(trial, role, key) is not None]
+
+
+@pytest.mark.parametrize(("trial", "role", "key", "verdict"), _shortfalls())
+def test_an_engine_shortfall_never_fails_a_patient_who_meets_the_criterion(trial: str, role: str, key: str,
+                                                                          verdict: str) -> None:
+    """What the engine still gets wrong, it gets wrong as 'unknown' (a question), never as a wrong fail."""
+    for c in find_each(match(trial, role), key):
+        assert not (c.verdict == "fail" and verdict != "fail"), [e.reason for e in c.evidence]
+
+
 @pytest.mark.parametrize(("trial", "role", "eligibility"), _trial_cases(bugs=False))
 def test_trial_verdict(trial: str, role: str, eligibility: str) -> None:
     assert match(trial, role).eligibility == eligibility
