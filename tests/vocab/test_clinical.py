@@ -217,3 +217,15 @@ def test_a_cut_mesh_placement_gives_no_parent() -> None:
     (rhinitis,) = clinical.lookup("allergic rhinitis")
     assert not clinical.subsumes("MESH:D007239", rhinitis)  # no infection
     assert clinical.subsumes("MESH:D007239", clinical.lookup("pneumonia")[0])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("central venous puncture or catheterization", {"catheterization": "central venous catheterization"}),
+    ("breast or ovarian cancer", {"breast": "breast cancer", "ovarian cancer": "ovarian cancer"}),
+    ("chronic kidney or liver disease", {"chronic kidney": "chronic kidney disease"}),
+    ("heart attack or stroke", {"heart attack": "myocardial infarction"}),
+])
+def test_coordination_ellipsis_is_read_whole(text: str, expected: dict[str, str]) -> None:
+    found = {m.text: m.ids for m in clinical.find(text)}
+    for words, phrase in expected.items():
+        assert set(clinical.lookup(phrase)) <= set(found[words]), (words, found)
