@@ -394,6 +394,7 @@ def analyte_keys() -> set[str]:
 
 def check_ids(curated: dict, nodes: dict[str, Node]) -> None:
     wanted = [*curated["terms"], *curated["drop"], *curated["general"], *(i for pair in curated["same"] for i in pair),
+              *(i for pair in curated.get("is_a", []) for i in pair),
               *(p for c in curated["classes"].values() for p in c.get("parents", [])),
               *(p for c in curated["concepts"].values() for p in c.get("parents", []))]
     missing = sorted({w for w in wanted if w not in nodes})
@@ -431,6 +432,9 @@ def build(args: argparse.Namespace) -> dict:
     for a, b in [*class_mesh, *curated["same"]]:
         if not graph.merge(a, b):
             raise SystemExit(f"cannot merge {a} with {b}: it would make a cycle")
+    for child, parent in curated.get("is_a", []):
+        if not graph.add_parent(graph.find(child), graph.find(parent)):
+            raise SystemExit(f"cannot put {child} under {parent}: it would make a cycle")
     stop = {fold_phrase(s) for s in curated["stop"]}
     filt = PhraseFilter(stop, analyte_keys(), curated["build"]["common_word_zipf"])
     concepts, phrases, exact, alt, rejected = assemble(graph, filt, curated)

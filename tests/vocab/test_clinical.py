@@ -229,3 +229,10 @@ def test_coordination_ellipsis_is_read_whole(text: str, expected: dict[str, str]
     found = {m.text: m.ids for m in clinical.find(text)}
     for words, phrase in expected.items():
         assert set(clinical.lookup(phrase)) <= set(found[words]), (words, found)
+
+
+@pytest.mark.parametrize("narrower", ["dementia", "mild cognitive impairment", "delirium", "poor memory"])
+def test_curated_is_a_links_what_the_sources_miss(narrower: str) -> None:
+    (impairment,) = clinical.lookup("cognitive impairment")
+    assert clinical.subsumes(impairment, clinical.lookup(narrower)[0])
+    assert not clinical.subsumes(impairment, clinical.lookup("depression")[0])  # DO's 'cognitive disorder' is wider
