@@ -188,3 +188,12 @@ def test_an_unread_limit_holds_a_pass_back() -> None:
     assert "more" in criterion.unread
     _, (result,) = evaluate([criterion], block, note, TODAY)
     assert result.verdict == "unknown" and "only partly understood" in (result.question or "")
+
+
+def test_a_met_concept_cites_its_other_mentions() -> None:
+    note = from_note("A 70-year-old man with dementia.\nHe has poor memory.\nHe lives alone.")
+    (criterion,), block = _one("Cognitive impairment", "inclusion")
+    _, (result,) = evaluate([criterion], block, note, TODAY)
+    assert result.verdict == "pass" and not result.presumed
+    cited = [e.fact for e in result.evidence] + [g["text"] for e in result.evidence for g in (e.grounds or [])]
+    assert any("dementia" in c for c in cited) and any("memory" in c for c in cited)

@@ -264,7 +264,8 @@ def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts
     reason = f"{finding.reason} ({_PRESUMED_WHY.get(key or presumption_key(c), _PRESUMED_WHY[''])})" if presumed \
         else finding.reason
     return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
-                    fact=finding.fact, source=finding.source, presumed=presumed)
+                    fact=finding.fact, source=finding.source, presumed=presumed,
+                    grounds=list(finding.also) or None)
 
 
 def _combine_inline(criterion: Criterion, ctype: str, constraints: list[Constraint], evidence: list[Evidence],

@@ -45,6 +45,12 @@ class Finding:
     """The record says nothing at all about it (`holds` is None): the absence policy decides what that means."""
     found_now: bool = False
     """It holds on a finding of today only (not said to be a history), which never fails a 'history of' criterion."""
+    also: tuple[dict[str, Any], ...] = ()
+    """Where else the record says the same (other mentions of the concept or of kinds of it)."""
+
+
+_MORE_MENTIONS = 8
+"""How many other mentions of a concept the evidence cites beside the first."""
 
 
 def _src(p: Provenance | None) -> dict[str, Any] | None:
@@ -232,7 +238,7 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
         open_question = _comorbidity_open(c, m)
         if open_question:
             return Finding(None, open_question, m.name, _src(m.provenance))
-        return Finding(True, f"has {m.name}", m.name, _src(m.provenance))
+        return Finding(True, f"has {m.name}", m.name, _src(m.provenance), also=_other_mentions(c, m, found, facts))
     if found:
         return Finding(False, f"{found[0].name} does not meet the time window or class", found[0].name,
                        _src(found[0].provenance))
@@ -242,6 +248,21 @@ def check_comorbidity(c: Constraint, facts: PatientFacts, today: dt.date) -> Fin
         if named is not None:
             return named
     return _absent(facts, c.name or "", "condition", f"no {c.name} recorded", "any_condition")
+
+
+def _other_mentions(c: Constraint, first: Any, found: list[Any], facts: PatientFacts) -> tuple[dict[str, Any], ...]:
+    """Where else the record names a comorbidity: its other mentions, and the concepts of its codes or below."""
+    codes = list(dict.fromkeys([*(c.codes or []), *comorbidity_codes(c.name or "")]))
+    others = [m for m in found if m is not first] + [p for p in facts.concepts if codes and
+                                                    concept_within(p.codes, codes)]
+    spans = {tuple(first.provenance.span or ())}
+    out = []
+    for x in others:
+        src = _src(x.provenance)
+        if src is not None and tuple(x.provenance.span or ()) not in spans:
+            spans.add(tuple(x.provenance.span or ()))
+            out.append(src)
+    return tuple(out[:_MORE_MENTIONS])
 
 
 def check_concept(c: Constraint, facts: PatientFacts, today: dt.date) -> Finding:
@@ -281,8 +302,9 @@ def _concept_finding(c: Constraint, codes: list[str], facts: PatientFacts, name:
             return Finding(None, f"had {p.name}; when is not recorded (criterion: within {c.within_months:g} "
                                  f"months)", p.name, _src(p.provenance))
         kind_of = f" (a kind of {name})" if p.name.lower() != name.lower() else ""
+        also = tuple(src for x in have if x is not p and (src := _src(x.provenance)) is not None)
         return Finding(True, f"the record names {p.name}{kind_of}", p.name, _src(p.provenance),
-                       found_now=not p.historical and p.date is None)
+                       found_now=not p.historical and p.date is None, also=also[:_MORE_MENTIONS])
     broader = [p for p in facts.concepts if concept_within(codes, p.codes)]
     if broader:
         p = broader[0]

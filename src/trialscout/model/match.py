@@ -30,8 +30,9 @@ class Evidence(BaseModel):
     presumed: bool = False
     """A pass taken from the record's silence (the absence policy): to be confirmed."""
     grounds: list[dict[str, Any]] | None = None
-    """For a presumed pass: the record's statements it rests on, where the record states the patient's history,
-    treatments or consent and does not name the thing (provenance dicts like `source`)."""
+    """The record's other statements the verdict rests on (provenance dicts like `source`): for a presumed pass,
+    where the record states the patient's history, treatments or consent and does not name the thing; for a
+    concept the record names, its other mentions."""
 
     def to_contract(self) -> dict[str, Any]:
         out = self.model_dump(exclude_none=True)
