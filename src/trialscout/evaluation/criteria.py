@@ -81,7 +81,7 @@ def _overall(verdicts: list[Verdict]) -> Verdict:
 
 
 def _held_back(r: CriterionResult) -> bool:
-    return r.verdict == "unknown" and bool(r.unread) and any(e.verdict == "fail" for e in r.evidence)
+    return r.verdict == "unknown" and r.likely_fail
 
 
 def sentence_starts(note: str) -> list[tuple[int, int]]:

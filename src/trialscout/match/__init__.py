@@ -89,7 +89,7 @@ def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
         else:
             counts[r.verdict] += 1
             counts["presumed"] += r.verdict == "pass" and r.presumed
-            counts["likely_fail"] += r.verdict == "unknown" and any(e.verdict == "fail" for e in r.evidence)
+            counts["likely_fail"] += r.verdict == "unknown" and r.likely_fail
     return counts
 
 

@@ -109,7 +109,8 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     if not usable:
         return unstructured(index, criterion, ctype, facts, policy, set_aside=bool(scope.outside))
     question = None
-    if verdict == "fail" and criterion.unread:
+    likely_fail = verdict == "fail" and bool(criterion.unread)
+    if likely_fail:
         verdict = "unknown"
         question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
     elif verdict == "pass" and ctype == "inclusion" and not all(c.negated for c in usable) and \
@@ -125,7 +126,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
         question = next((e.reason for e in evidence if e.verdict == "unknown"), None)
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
                            computable=True, verdict=verdict, presumed=verdict == "pass" and presumed,
-                           evidence=evidence, question=question, unread=criterion.unread)
+                           evidence=evidence, question=question, unread=criterion.unread, likely_fail=likely_fail)
 
 
 def _permission(index: int, criterion: Criterion) -> CriterionResult:

@@ -70,6 +70,8 @@ class CriterionResult(BaseModel):
     """For an unknown criterion: what to ask or look up to settle it; for a presumed pass: what to confirm."""
     unread: list[str] = Field(default_factory=list)
     """Words of the criterion that nothing understood. A criterion with unread words never fails a patient."""
+    likely_fail: bool = False
+    """An unknown that would have been a fail had the whole criterion been read ("likely not met")."""
     group: GroupResult | None = None
     """On a lead-in whose sub-items are alternatives: how they settled it (its `verdict` includes theirs)."""
     alternative_of: int | None = None
@@ -83,6 +85,7 @@ class CriterionResult(BaseModel):
                 "computable": self.computable, "span": list(self.span),
                 **({"question": self.question} if self.question else {}),
                 **({"unread": self.unread} if self.unread else {}),
+                **({"likely_fail": True} if self.likely_fail else {}),
                 **({"group": self.group.model_dump(exclude_none=True)} if self.group else {}),
                 **({"alternative_of": self.alternative_of} if self.alternative_of is not None else {})}
 
