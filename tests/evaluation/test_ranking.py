@@ -43,7 +43,7 @@ def test_score_puts_relevance_first_and_ineligibility_below() -> None:
 
 
 def test_a_likely_fail_costs_half_an_ineligibility() -> None:
-    counts = {"pass": 3, "unknown": 1, "likely_fail": 1}
+    counts = {"pass": 3, "unknown": 1, "likely_fail": 1, "part_fails": 1}
     uncertain = score("uncertain", 0.8, counts)
     assert uncertain == pytest.approx(0.8 + PASSED_WEIGHT * 0.75 - LIKELY_FAIL_PENALTY)
     assert score("uncertain", 0.8, {"pass": 3, "unknown": 1}) > uncertain > \

@@ -30,8 +30,8 @@ INELIGIBLE_PENALTY = 0.2
 """...and a failing criterion lowers it, without burying the trial: criteria extraction errs, and a trial the
 patient is excluded from still concerns the patient's disease. Tuned on TREC 2021 (bench/trec_experiments.md)."""
 LIKELY_FAIL_PENALTY = 0.1
-"""A criterion whose understood part fails but which was not fully read is half the evidence of a fail: half the
-penalty (bench/trec_experiments.md, block F)."""
+"""An unknown criterion with a failing part (not fully read, or an alternative failing while another is open) is
+half the evidence of a fail: half the penalty (bench/trec_experiments.md, block F)."""
 
 _WORD = re.compile(r"\w+")
 NOTE_STOPWORDS = frozenset(
@@ -52,14 +52,15 @@ def criteria_for(study: Study, stored: list[dict[str, Any]] | None = None) -> li
 def score(eligibility: str, relevance: float, counts: dict[str, int]) -> float:
     """Relevance (0–1) first; the share of the criteria that apply which the patient is known to meet adds a
     little (a presumed pass counts half, a criterion nothing of which was understood counts as not met);
-    ineligibility subtracts, and a likely fail (understood part failing, criterion not fully read) half as much."""
+    ineligibility subtracts, and an unknown criterion with a failing part (a likely fail, or one alternative
+    failing while another is open) half as much."""
     applying = sum(counts.get(k, 0) for k in ("pass", "fail", "unknown", "not_computable"))
     known = counts.get("pass", 0) - 0.5 * counts.get("presumed", 0)
     passed = known / applying if applying else 0.0
     value = RELEVANCE_WEIGHT * relevance + PASSED_WEIGHT * passed
     if eligibility == "ineligible":
         return value - INELIGIBLE_PENALTY
-    return value - LIKELY_FAIL_PENALTY if counts.get("likely_fail", 0) else value
+    return value - LIKELY_FAIL_PENALTY if counts.get("part_fails", counts.get("likely_fail", 0)) else value
 
 
 def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] | None = None,
@@ -77,10 +78,11 @@ def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] 
 
 def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
     """Criteria by verdict, each counted once: pass (and, of them, `presumed`), fail, unknown (and, of them,
-    `likely_fail`: the part understood fails, but the criterion was not fully read), not_applicable,
+    `likely_fail`: it would fail, but the criterion was not fully read; and `part_fails`: some understood part
+    of it fails, an alternative's perhaps), not_applicable,
     not_computable (unknown, nothing of it understood); a group's alternatives under `alternative`."""
-    counts = {"pass": 0, "presumed": 0, "fail": 0, "unknown": 0, "likely_fail": 0, "not_applicable": 0,
-              "not_computable": 0}
+    counts = {"pass": 0, "presumed": 0, "fail": 0, "unknown": 0, "likely_fail": 0, "part_fails": 0,
+              "not_applicable": 0, "not_computable": 0}
     for r in results:
         if r.alternative_of is not None:  # settled through its lead-in, which counts the group once
             counts["alternative"] = counts.get("alternative", 0) + 1
@@ -90,6 +92,7 @@ def verdict_counts(results: list[CriterionResult]) -> dict[str, int]:
             counts[r.verdict] += 1
             counts["presumed"] += r.verdict == "pass" and r.presumed
             counts["likely_fail"] += r.verdict == "unknown" and r.likely_fail
+            counts["part_fails"] += r.verdict == "unknown" and any(e.verdict == "fail" for e in r.evidence)
     return counts
 
 
