@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -197,3 +198,10 @@ def test_a_met_concept_cites_its_other_mentions() -> None:
     assert result.verdict == "pass" and not result.presumed
     cited = [e.fact for e in result.evidence] + [g["text"] for e in result.evidence for g in (e.grounds or [])]
     assert any("dementia" in c for c in cited) and any("memory" in c for c in cited)
+
+
+def test_defined_by_limit_examples() -> None:
+    rule = rules.load("patterns.json")["defined_by_limit"]
+    pattern = re.compile(rule["pattern"], re.IGNORECASE)
+    assert all(pattern.fullmatch(t) for t in rule["examples"])
+    assert not any(pattern.fullmatch(t) for t in rule["not_examples"])

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from trialscout.criteria import parse_criteria
 from trialscout.match import match_study
+from trialscout.match.evaluate import evaluate
 from trialscout.model.match import CriterionResult, TrialMatch
-from trialscout.patient import load_patient
+from trialscout.patient import from_json, load_patient
 from trialscout.sources import iter_items
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -93,10 +95,6 @@ def test_strict_policy_presumes_nothing(nct_id: str) -> None:
 def test_a_heading_colon_opens_no_list_of_alternatives() -> None:
     """The section heading's colon ('Inclusion Criteria:') once made the first criterion's comma a list of
     alternatives, so 'Female, 40-60 years old' passed a woman of 35 on her sex alone."""
-    from trialscout.criteria import parse_criteria
-    from trialscout.match.evaluate import evaluate
-    from trialscout.patient import from_json
-
     block = "Inclusion Criteria:\n\n  - Female, 40-60 years old\n  - Able to walk\n"
     _, results = evaluate(parse_criteria(block), block, from_json({"age": 35, "sex": "female"}), TODAY)
     (first,) = [r for r in results if r.text.startswith("Female")]

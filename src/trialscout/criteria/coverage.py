@@ -80,8 +80,12 @@ def unread_share(text: str, unread_words: list[str]) -> float:
 
 def unread_limit(unread_words: list[str]) -> bool:
     """Whether a word of a limit ('more than one week') is among the unread ones (`limit_words`)."""
-    limits = {word_key(w) for w in rules.load("coverage.json")["limit_words"]["words"]}
-    return any(word_key(w) in limits for w in unread_words)
+    return any(word_key(w) in _limit_keys() for w in unread_words)
+
+
+@cache
+def _limit_keys() -> frozenset[str]:
+    return frozenset(word_key(w) for w in rules.load("coverage.json")["limit_words"]["words"])
 
 
 def pass_max_unread_share() -> float:

@@ -64,20 +64,19 @@ def find_all(text: str, ctype: str = "inclusion", section: str | None = None) ->
     return _apply_context(text, ctype, mentions, _ability_objects(text, found))
 
 
-_CLAUSE_END = re.compile(r"\s*(?:[;.:]|,\s*(?!and\b|or\b)|\s(?:if|unless|except|but)\b)", re.IGNORECASE)
-
-
 @cache
-def _ability_re() -> re.Pattern[str]:
-    return re.compile(rules.load("patterns.json")["ability_object"]["pattern"], re.IGNORECASE)
+def _ability_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    rule = rules.load("patterns.json")["ability_object"]
+    return re.compile(rule["pattern"], re.IGNORECASE), re.compile(rule["clause_end"], re.IGNORECASE)
 
 
 def _ability_objects(text: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """'Able to undergo MRI': one compliance constraint from the verb to the end of the clause (a leading 'unable'
     negates it, as for any compliance), and the object's own constraints go (rule `ability_object`)."""
     out = list(found)
-    for m in _ability_re().finditer(text):
-        end = _CLAUSE_END.search(text, m.end())
+    ability, clause_end = _ability_res()
+    for m in ability.finditer(text):
+        end = clause_end.search(text, m.end())
         span = (m.start("verb"), end.start() if end else len(text))
         out = [o for o in out if not (span[0] <= o["span"][0] and o["span"][1] <= span[1])
                and not (o["kind"] == "consent_or_compliance" and _overlaps(o["span"], (m.start(), span[1])))]

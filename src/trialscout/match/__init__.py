@@ -60,7 +60,7 @@ def score(eligibility: str, relevance: float, counts: dict[str, int]) -> float:
     value = RELEVANCE_WEIGHT * relevance + PASSED_WEIGHT * passed
     if eligibility == "ineligible":
         return value - INELIGIBLE_PENALTY
-    return value - LIKELY_FAIL_PENALTY if counts.get("part_fails", counts.get("likely_fail", 0)) else value
+    return value - LIKELY_FAIL_PENALTY if counts.get("part_fails", 0) else value
 
 
 def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] | None = None,

@@ -55,12 +55,22 @@ def silence_grounds(key: str, facts: PatientFacts) -> list[dict[str, Any]]:
     return ordered[:limit]
 
 
-def with_grounds(result: CriterionResult, facts: PatientFacts) -> CriterionResult:
-    """A result whose presumed passes carry the record statements they rest on."""
+def with_grounds(result: CriterionResult, facts: PatientFacts,
+                 known: dict[str, list[dict[str, Any]]] | None = None) -> CriterionResult:
+    """A result whose presumed passes carry the record statements they rest on; `known` keeps the grounds already
+    found per presumption key (they depend on the key and the record only)."""
     if not any(e.presumed and e.grounds is None for e in result.evidence):
         return result
-    evidence = [e.model_copy(update={"grounds": silence_grounds(presumption_key_of(e), facts)})
-                if e.presumed and e.grounds is None else e for e in result.evidence]
+    known = {} if known is None else known
+
+    def grounds(e: Evidence) -> list[dict[str, Any]]:
+        key = presumption_key_of(e)
+        if key not in known:
+            known[key] = silence_grounds(key, facts)
+        return known[key]
+
+    evidence = [e.model_copy(update={"grounds": grounds(e)}) if e.presumed and e.grounds is None else e
+                for e in result.evidence]
     return result.model_copy(update={"evidence": evidence})
 
 

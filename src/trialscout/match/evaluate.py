@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
+from typing import Any
 
+from trialscout.criteria import rules
 from trialscout.criteria.coverage import pass_max_unread_share, unread_limit, unread_share
 from trialscout.criteria.remarks import permits, without_exceptions
 from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured, with_grounds
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.links import links
-from trialscout.match.policy import Policy, life_expectancy_presumed_months, presumption_key, record_cannot_tell
+from trialscout.match.policy import (
+    Policy,
+    life_expectancy_presumed_months,
+    presumed_reason,
+    presumption_key,
+    record_cannot_tell,
+)
 from trialscout.match.policy import policy as absence_policy
 from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
@@ -33,13 +42,6 @@ _LIST_INTRO = re.compile(r"(?::|\bsuch\s+as|\be\.g\.?|\bincluding|\bone\s+or\s+m
 members are alternatives even without an 'or'."""
 _CONDITION_KINDS = frozenset({"comorbidity", "concept"})
 _CRITERION_START = re.compile(r"\n\s*\n|\n\s*(?:[-*•]|\d+[.)])\s")
-_PRESUMED_WHY = {"": "presumed absent: the record does not mention it",
-                 "consent": "presumed: the record says nothing against it",
-                 "life_expectancy": "presumed: the record mentions no short life expectancy"}
-_DEFINED_BY = re.compile(r"\s*(?:[(:—–-]|,?\s*(?:i\.?e\.?|defined\s+(?:as|by)|as\s+defined\s+by|of|with)\b)"
-                         r"(?:(?!\b(?:and|or)\b)[^\d.;()<>≤≥=]){0,30}", re.IGNORECASE)
-"""What joins a condition to the lab limits that define it: a bracket, a colon, 'i.e.', 'defined as', 'of',
-'with', then at most a few words (the analyte's name is part of the limit)."""
 
 
 def constraint_verdict(c: Constraint, criterion_type: str, finding: Finding, policy: Policy | None = None,
@@ -243,11 +245,16 @@ def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence], 
     return out
 
 
+@cache
+def _defined_by() -> re.Pattern[str]:
+    return re.compile(rules.load("patterns.json")["defined_by_limit"]["pattern"], re.IGNORECASE)
+
+
 def _defining_limits(i: int, constraints: list[Constraint], block: str) -> list[int]:
-    """Indexes of the lab limits that directly follow constraint `i` and define it (`_DEFINED_BY` between)."""
+    """Indexes of the lab limits that directly follow constraint `i` and define it (rule `defined_by_limit`)."""
     end = constraints[i].span[1]
     first = min((c.span[0] for c in constraints if c.kind == "lab" and c.span[0] >= end), default=None)
-    if first is None or not _DEFINED_BY.fullmatch(block[end:first]):
+    if first is None or not _defined_by().fullmatch(block[end:first]):
         return []
     return [j for j, c in enumerate(constraints) if c.kind == "lab" and c.span[0] >= first
             and (c.span[0] == first or not re.search(r"[.;]|\band\b", block[first:c.span[0]]))]
@@ -262,8 +269,7 @@ def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts
     words = block[start:end] if 0 <= start < end <= len(block) else criterion.text
     key = "lab_of_condition" if c.kind == "lab" and condition_named else None
     verdict, presumed = constraint_verdict(c, ctype, finding, policy, key)
-    reason = f"{finding.reason} ({_PRESUMED_WHY.get(key or presumption_key(c), _PRESUMED_WHY[''])})" if presumed \
-        else finding.reason
+    reason = f"{finding.reason} ({presumed_reason(key or presumption_key(c))})" if presumed else finding.reason
     return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
                     fact=finding.fact, source=finding.source, presumed=presumed,
                     grounds=list(finding.also) or None)
@@ -441,5 +447,6 @@ def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts, today: 
         rules = absence_policy("strict")
     results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i), rules)
                for i, c in enumerate(criteria)]
-    results = [with_grounds(r, facts) for r in combine_groups(criteria, results)]
+    known: dict[str, list[dict[str, Any]]] = {}
+    results = [with_grounds(r, facts, known) for r in combine_groups(criteria, results)]
     return trial_eligibility(results), ordered(results)

@@ -53,6 +53,12 @@ def policy(name: str | None = None) -> Policy:
     return Policy(name, frozenset(spec["presume_absent"]))
 
 
+def presumed_reason(key: str) -> str:
+    """What a pass presumed under `key` adds to its reason (`presumed_reasons`)."""
+    reasons = _rules()["presumed_reasons"]
+    return str(reasons.get(key, reasons["default"]))
+
+
 def grounds_of(key: str) -> tuple[tuple[str, ...], int]:
     """The `PatientFacts` groups a pass presumed under `key` rests on, and how many statements to keep."""
     spec = _rules()["grounds"]

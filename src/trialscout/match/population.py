@@ -123,13 +123,10 @@ def _adult_matters(criterion: Criterion, text: str, facts: PatientFacts, today: 
     return f"age {years:g}: the criterion concerns adults' habits or circumstances"
 
 
-_SEX_WORDS = {"MALE": re.compile(r"\b(?:men|man|males?|boys?)\b", re.IGNORECASE),
-              "FEMALE": re.compile(r"\b(?:women|woman|females?|girls?)\b", re.IGNORECASE)}
-
-
 def _names_own_sex(words: str, facts: PatientFacts) -> bool:
     """'Women of child-bearing potential and men must agree to …': the patient's own sex is named too."""
-    return facts.sex is not None and facts.sex.value in _SEX_WORDS and bool(_SEX_WORDS[facts.sex.value].search(words))
+    pattern = _rules()["own_sex_words"].get(facts.sex.value) if facts.sex is not None else None
+    return bool(pattern) and re.search(pattern, words, re.IGNORECASE) is not None
 
 
 def _menopause_condition(text: str) -> str | None:

@@ -47,13 +47,19 @@ def _dx(d: Diagnosis) -> str:
     return " ".join(b for b in bits if b)
 
 
-def _lab(lab: Lab) -> str:
-    text = f"{lab.analyte} {lab.comparator or ''}{lab.value:g} {lab.unit or ''}".strip()
+def lab_text(lab: Lab, name: str | None = None) -> str:
+    """A lab result as read ('creatinine 1.2 mg/dL (= 106 umol/L)'), without its date; `name` replaces the analyte
+    key (a page shows it in words)."""
+    text = f"{name or lab.analyte} {lab.comparator or ''}{lab.value:g} {lab.unit or ''}".strip()
     if lab.value_std is not None and lab.unit != lab.unit_std:
         text += f" (= {lab.value_std:g} {lab.unit_std})"
     if not lab.unit_known:
         text += " (unit not recognised, not converted)"
-    return text + (f" on {lab.date}" if lab.date else "")
+    return text
+
+
+def _lab(lab: Lab) -> str:
+    return lab_text(lab) + (f" on {lab.date}" if lab.date else "")
 
 
 def _therapy(t: PriorTherapy) -> str:

@@ -215,24 +215,23 @@ def find(text: str) -> list[ConceptMention]:
                 step = size
                 break
         i += step
-    out = _elliptic(v, text, toks, out)
+    out = _elliptic(v, text, toks, keys, out)
     return [m for m in out if not _defined_otherwise(text, m, out)]
 
 
 _JOINERS = frozenset({"or", "and"})
 
 
-def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]],
+def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list[str],
               found: list[ConceptMention]) -> list[ConceptMention]:
     """Coordination ellipsis: 'central venous puncture or catheterization' names 'central venous catheterization'.
     After 'or'/'and', one to three words take the one to three words before the item it joins when the whole is a
     vocabulary phrase; that reading replaces a broader one of the same words."""
     out = list(found)
-    keys = [t[0] for t in toks]
     for j, key in enumerate(keys):
         if key not in _JOINERS or j < 1 or j + 1 >= len(toks) or _BREAK.search(text, toks[j - 1][2], toks[j][1]):
             continue
-        out = _shared_head(v, text, toks, j, out)
+        out = _shared_head(v, text, toks, keys, j, out)
         for size in (3, 2, 1) if j >= 2 else ():
             if j + size > len(toks) - 1:
                 continue
@@ -240,21 +239,21 @@ def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]],
             if not _bounded(text, start, end):
                 continue
             tail = keys[j + 1:j + 1 + size]
-            whole = next((v.phrases[" ".join(keys[j - 1 - p:j - 1] + tail)] for p in (3, 2, 1)
-                          if j - 1 - p >= 0 and " ".join(keys[j - 1 - p:j - 1] + tail) in v.phrases), None)
-            if not whole:
+            phrase = next((k for p in (3, 2, 1) if j - 1 - p >= 0
+                           and (k := " ".join(keys[j - 1 - p:j - 1] + tail)) in v.phrases), None)
+            if phrase is None:
                 continue
+            whole = v.phrases[phrase]
             out = [m for m in out if not (start <= m.start and m.end <= end)]
             out.append(ConceptMention(start, end, text[start:end], tuple(dict.fromkeys(whole))))
             break
     return sorted(out, key=lambda m: m.start)
 
 
-def _shared_head(v: _Vocab, text: str, toks: list[tuple[str, int, int]], j: int,
+def _shared_head(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list[str], j: int,
                  found: list[ConceptMention]) -> list[ConceptMention]:
     """'acute or chronic renal failure': the one to three words before the joiner at `j` take the head of the item
     after it (the one to three words after its first one or two) when the whole is a vocabulary phrase."""
-    keys = [t[0] for t in toks]
     for q in (3, 2, 1):
         if j - q < 0 or _BREAK.search(text, toks[j - q][1], toks[j - 1][2]):
             continue

@@ -21,6 +21,7 @@ from trialscout.model.patient import (
     PriorTherapy,
     Provenance,
 )
+from trialscout.patient.describe import lab_text
 from trialscout.web.labels import fact_group_title
 
 F = TypeVar("F")
@@ -119,12 +120,7 @@ def _biomarker(b: Biomarker) -> str:
 
 
 def _lab(lab: Lab) -> str:
-    text = f"{_words(lab.analyte)} {lab.comparator or ''}{lab.value:g} {lab.unit or ''}".strip()
-    if lab.value_std is not None and lab.unit != lab.unit_std:
-        text += f" (= {lab.value_std:g} {lab.unit_std})"
-    if not lab.unit_known:
-        text += " (unit not recognised, not converted)"
-    return text + _on(lab.date)
+    return lab_text(lab, _words(lab.analyte)) + _on(lab.date)
 
 
 def _therapy(t: PriorTherapy) -> str:
