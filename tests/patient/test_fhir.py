@@ -74,9 +74,12 @@ def test_a_single_resource_is_not_a_bundle(patients):
         load_patient(patients / "not_a_bundle.json")
 
 
-def test_bundle_with_bad_shell_is_an_error():
-    with pytest.raises(PatientError, match="not a valid FHIR Bundle"):
-        from_fhir({"resourceType": "Bundle", "type": 7, "entry": []})
+def test_bundle_with_bad_shell_is_reported_and_its_entries_still_read():
+    patient = {"resource": {"resourceType": "Patient", "id": "p", "gender": "female"}}
+    facts = from_fhir({"resourceType": "Bundle", "id": "bad_id", "type": "collection", "entry": [patient]})
+    assert facts.sex.value == "FEMALE"
+    assert [p.field for p in facts.problems] == ["Bundle.id"]
+    assert "invalid Bundle field" in facts.problems[0].message
 
 
 def test_pregnancy_observation():

@@ -24,6 +24,7 @@ from trialscout.model.patient import (
     Provenance,
     Sex,
 )
+from trialscout.patient import json_limits
 from trialscout.patient.checks import birth_date_ok, make_lab, make_performance, sex_value
 from trialscout.patient.errors import PatientError
 from trialscout.patient.fhir_util import (
@@ -47,6 +48,9 @@ from trialscout.patient.vocab import (
 )
 from trialscout.vocab.analytes import loinc_index
 
+CENSORING = ("<", "<=", ">", ">=")
+"""FHIR Quantity.comparator codes that censor a result (the true value lies beyond it); the fifth code, `ad`
+("sufficient to achieve this total quantity"), states no measured result."""
 READ = ("Patient", "Condition", "Observation", "MedicationStatement", "MedicationRequest", "Procedure", "Medication")
 
 
@@ -55,21 +59,17 @@ def from_fhir(data: str | bytes | dict[str, Any], ref: str | None = None) -> Pat
     if isinstance(data, (str, bytes)):
         from trialscout.patient.from_json import parse_json_text
 
-        data = parse_json_text(data.decode("utf-8") if isinstance(data, bytes) else data, ref)
+        data = parse_json_text(data, ref)
     where = ref or "input"
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         kind = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
         raise PatientError(f"expected a FHIR Bundle, found resourceType {kind!r}", where=where)
+    json_limits.check(data, where)
     entries = data.get("entry") or []
     if not isinstance(entries, list):
         raise PatientError("Bundle.entry must be a list", where=where)
-    try:
-        bundle = Bundle.model_validate({k: v for k, v in data.items() if k != "entry"})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise PatientError(f"not a valid FHIR Bundle: Bundle.{describe_loc(err['loc'])}: {err['msg']}",
-                           where=where) from None
     reader = _Reader(ref)
+    bundle = reader.validate_shell(data)
     resources = reader.validate_entries(entries)
     return reader.read(bundle, resources)
 
@@ -90,6 +90,18 @@ class _Reader:
         rid = f"{res.__resource_type__}/{res.id}" if getattr(res, "id", None) else res.__resource_type__
         return f"{rid}.{path}"
 
+    def validate_shell(self, data: dict[str, Any]) -> Bundle | None:
+        """The Bundle without its entries; an invalid shell field (an id FHIR does not allow) is reported and the
+        shell's own fields (its timestamp) are not used, but the entries are still read."""
+        try:
+            return Bundle.model_validate({k: v for k, v in data.items() if k != "entry"})
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            self.problems.append(Problem(field=f"Bundle.{describe_loc(err['loc'])}", severity="warning",
+                                         message=f"invalid Bundle field: {err['msg']}; the Bundle's own fields "
+                                                 "(timestamp) are not used, its entries are"))
+            return None
+
     def validate_entries(self, entries: list[Any]) -> list[Any]:
         out = []
         for i, entry in enumerate(entries):
@@ -107,8 +119,8 @@ class _Reader:
                                              message=f"invalid {kind}: {err['msg']}; resource skipped"))
         return out
 
-    def read(self, bundle: Bundle, resources: list[Any]) -> PatientFacts:
-        facts = PatientFacts(as_of=as_date(bundle.timestamp))
+    def read(self, bundle: Bundle | None, resources: list[Any]) -> PatientFacts:
+        facts = PatientFacts(as_of=as_date(bundle.timestamp) if bundle else None)
         self.medications = {f"Medication/{r.id}": r for r in resources if r.__resource_type__ == "Medication"}
         handlers = {"Patient": self.patient, "Condition": self.condition, "Observation": self.observation,
                     "MedicationStatement": self.medication, "MedicationRequest": self.medication,
@@ -116,10 +128,19 @@ class _Reader:
         for res in resources:
             handler = handlers.get(res.__resource_type__)
             if handler is not None:
-                handler(res, facts)
+                self.guarded(handler, res, facts)
         _attach_metastases(facts, self.metastases)
         facts.problems = self.problems + facts.problems
         return facts
+
+    def guarded(self, handler: Any, res: Any, facts: PatientFacts) -> None:
+        """Read one resource; a value our facts cannot hold skips that resource (with a Problem), never the patient."""
+        try:
+            handler(res, facts)
+        except (ValidationError, ValueError, ArithmeticError) as exc:
+            what = describe_loc(exc.errors()[0]["loc"]) if isinstance(exc, ValidationError) else type(exc).__name__
+            self.problems.append(Problem(field=self.field(res, "*"),
+                                         message=f"a value could not be read ({what}); resource skipped"))
 
     def patient(self, res: Any, facts: PatientFacts) -> None:
         facts.id = facts.id or res.id
@@ -189,6 +210,10 @@ class _Reader:
         if q is None or q.value is None:
             self.problems.append(Problem(field=self.field(res, "value[x]"), severity="warning",
                                          message=f"{analyte}: no numeric valueQuantity; not used"))
+            return
+        if q.comparator is not None and q.comparator not in CENSORING:
+            self.problems.append(Problem(field=self.field(res, "valueQuantity.comparator"), severity="warning",
+                                         message=f"{analyte}: {_comparator_why(q.comparator)}; not used"))
             return
         rng = res.referenceRange[0] if res.referenceRange else None
         lab = make_lab(analyte or text, float(q.value), q.unit or q.code, self.field(res, "valueQuantity"),
@@ -270,6 +295,12 @@ class _Reader:
         start, end = period_of(res)
         facts.prior_therapies.append(PriorTherapy(modality=modality, agent=name, start=start, end=end,
                                                   current=res.status == "in-progress" or None, provenance=prov))
+
+
+def _comparator_why(code: str) -> str:
+    if code == "ad":
+        return "valueQuantity.comparator 'ad' (sufficient to achieve this total) states no measured result"
+    return "valueQuantity.comparator is not a FHIR comparator code (<, <=, >, >=, ad)"
 
 
 def _metastasis_sites(name: str, codes: list[tuple[str, str]]) -> list[str]:

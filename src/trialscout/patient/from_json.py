@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -21,6 +20,7 @@ from trialscout.model.patient import (
     Provenance,
     Sex,
 )
+from trialscout.patient import json_limits
 from trialscout.patient.checks import age_ok, birth_date_ok, make_lab, make_performance, sex_value
 from trialscout.patient.document import ComorbidityIn, DiagnosisIn, NegatedIn, PatientDocument, TherapyIn
 from trialscout.patient.errors import PatientError
@@ -35,21 +35,19 @@ from trialscout.patient.vocab import (
 )
 
 
-def parse_json_text(text: str, ref: str | None = None) -> Any:
-    """The parsed JSON, or a PatientError naming the line and column of the syntax error."""
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise PatientError(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                           where=ref or "input") from None
+def parse_json_text(text: str | bytes, ref: str | None = None) -> Any:
+    """The parsed JSON, or a PatientError naming the line and column of the syntax error, or the field path of a
+    value beyond the limits of `json_limits` (nesting depth, number size)."""
+    return json_limits.loads(text, ref or "input")
 
 
 def from_json(data: str | bytes | dict[str, Any], ref: str | None = None) -> PatientFacts:
     """PatientFacts from a JSON patient document (text or already parsed); bad structure raises PatientError."""
     if isinstance(data, (str, bytes)):
-        data = parse_json_text(data.decode("utf-8") if isinstance(data, bytes) else data, ref)
+        data = parse_json_text(data, ref)
     if not isinstance(data, dict):
         raise PatientError(f"a patient document must be a JSON object, not {type(data).__name__}", where=ref or "input")
+    json_limits.check(data, ref or "input")
     try:
         doc = PatientDocument.model_validate(data)
     except ValidationError as exc:
