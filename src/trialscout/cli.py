@@ -103,6 +103,8 @@ def ingest(
     db_path = default_db_path(db)
     rejects_path = rejects or db_path.with_name(db_path.name + ".rejects.jsonl")
     with open_store(db_path) as store, rejects_path.open("w", encoding="utf-8") as rejects_out:
+        store.on_wait = lambda: err.print("another process is writing to this store; waiting for its turn",
+                                          markup=False)
         progress = Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                             console=err, transient=True, disable=not err.is_terminal)
         with progress:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from trialscout.errors import RecordError
 from trialscout.model import Study
 from trialscout.sources import SourceItem, iter_items
 from trialscout.store import SqliteStore
+from trialscout.store.rows import StudyRows, study_rows
 
 BATCH_SIZE = 500
 """Records per transaction: an interrupted ingest loses at most one uncommitted batch, never half a record."""
@@ -41,25 +44,34 @@ def ingest(
     derive: Derive | None = None,
     on_item: Callable[[SourceItem], None] | None = None,
 ) -> IngestReport:
-    """Upsert every readable record; write each bad one as a JSON line `{where, why}` to `rejects_out`."""
+    """Upsert every readable record; write each bad one as a JSON line `{where, why}` to `rejects_out`.
+
+    Rows and derived documents are computed before the write transaction opens, so each transaction holds the
+    write lock only for the SQL (another ingest into the same store waits its turn instead of timing out). A record
+    that fails anywhere, in the reader, while its rows or criteria are computed, or while it is written, is
+    reported and skipped: the records around it still land."""
     report = IngestReport()
-    batch: list[SourceItem] = []
+    batch: list[tuple[SourceItem, StudyRows, dict[str, Any] | None]] = []
 
     def flush() -> None:
         with store.transaction():
-            for item in batch:
-                assert item.study is not None
-                derived = derive(item.study) if derive else None
-                outcome = store.upsert(item.study, source=item.where, derived=derived)
+            for item, rows, derived in batch:
+                try:
+                    with store.savepoint():
+                        outcome = store.upsert_rows(rows, derived)
+                except (sqlite3.Error, ValueError, TypeError) as exc:  # e.g. text SQLite will not take
+                    _reject(report, _failed(item, "could not be stored", exc), rejects_out)
+                    continue
                 setattr(report, outcome, getattr(report, outcome) + 1)
         batch.clear()
 
     for item in iter_items(paths, fmt):
         report.read += 1
-        if item.study is None:
-            _reject(report, item, rejects_out)
+        prepared = _prepare(item, derive) if item.study is not None else item
+        if isinstance(prepared, SourceItem):
+            _reject(report, prepared, rejects_out)
         else:
-            batch.append(item)
+            batch.append(prepared)
             if len(batch) >= BATCH_SIZE:
                 flush()
         if on_item:
@@ -67,6 +79,27 @@ def ingest(
     if batch:
         flush()
     return report
+
+
+def _prepare(item: SourceItem, derive: Derive | None
+             ) -> tuple[SourceItem, StudyRows, dict[str, Any] | None] | SourceItem:
+    """The rows and derived documents of a read record, or the item turned into a reported failure. Any exception
+    here is a fault of this one record's content (or of the code on it); it must not end the run."""
+    assert item.study is not None
+    try:
+        rows = study_rows(item.study, item.where)
+    except Exception as exc:  # isolate the record, report what happened
+        return _failed(item, "could not be indexed", exc)
+    try:
+        derived = derive(item.study) if derive else None
+    except Exception as exc:
+        return _failed(item, "its eligibility criteria could not be structured", exc)
+    return item, rows, derived
+
+
+def _failed(item: SourceItem, what: str, exc: BaseException) -> SourceItem:
+    why = f"{what} ({type(exc).__name__}: {str(exc)[:200]})"
+    return SourceItem(item.where, error=RecordError(why, where=item.where))
 
 
 def _reject(report: IngestReport, item: SourceItem, out: TextIO | None) -> None:

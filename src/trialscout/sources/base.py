@@ -15,6 +15,9 @@ from pydantic import ValidationError
 from trialscout.errors import RecordError, SourceError
 from trialscout.model import Study
 
+MAX_MEMBER_BYTES = 1 << 30
+"""Largest ZIP member unpacked into memory (a page of 1,000 studies with results is about 100 MB)."""
+
 
 @dataclass(frozen=True)
 class SourceItem:
@@ -47,15 +50,23 @@ def study_item(where: str, data: Any) -> SourceItem:
     """Validate one v2-shaped dict into a SourceItem, turning every failure into a RecordError."""
     if not isinstance(data, dict):
         return SourceItem(where, error=RecordError(f"expected a JSON object, got {type(data).__name__}", where=where))
-    ident = (data.get("protocolSection") or {}).get("identificationModule") or {}
-    if not isinstance(ident, dict) or not ident.get("nctId"):
+    protocol = data.get("protocolSection")
+    if not isinstance(protocol, dict):
+        got = "nothing" if protocol is None else type(protocol).__name__
+        return SourceItem(where, error=RecordError(f"protocolSection must be an object, got {got}", where=where))
+    ident = protocol.get("identificationModule")
+    nct_id = ident.get("nctId") if isinstance(ident, dict) else None
+    if not nct_id or not isinstance(nct_id, str):
         return SourceItem(where, error=RecordError("record has no NCT ID (protocolSection.identificationModule.nctId)",
                                                    where=where))
-    label = f"{where} [{ident['nctId']}]"
+    label = f"{where} [{nct_id[:40]}]"
     try:
         return SourceItem(label, study=Study.from_v2(data))
     except ValidationError as exc:
         return SourceItem(label, error=RecordError(describe_validation_error(exc), where=label))
+    except (ValueError, TypeError, RecursionError) as exc:  # anything else a model validator raises on odd input
+        return SourceItem(label, error=RecordError(f"unreadable record ({type(exc).__name__}: {str(exc)[:200]})",
+                                                   where=label))
 
 
 def iter_zip_members(
@@ -76,6 +87,11 @@ def iter_zip_members(
             if info.is_dir() or not info.filename.lower().endswith(suffixes):
                 continue
             where = f"{path}!{info.filename}"
+            if info.file_size > MAX_MEMBER_BYTES:
+                yield SourceItem(where, error=RecordError(
+                    f"member of {info.file_size:,} bytes is larger than the limit of {MAX_MEMBER_BYTES:,}",
+                    where=where))
+                continue
             try:
                 data = zf.read(info)
             except (zipfile.BadZipFile, OSError, EOFError, zlib.error, zipfile.LargeZipFile) as exc:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
-
-import ijson
+from typing import IO, Any
 
 from trialscout.errors import RecordError, SourceError
+from trialscout.sources import safe_json
 from trialscout.sources.base import SourceItem, decode_text, study_item
 
 
@@ -32,9 +31,9 @@ def iter_file(path: Path) -> Iterator[SourceItem]:
         elif kind == "ndjson":
             yield from _iter_ndjson(str(path), fh)
         elif kind == "page":
-            yield from _iter_stream(str(path), fh, "studies.item")
+            yield from _iter_stream(str(path), fh, "studies")
         elif kind == "array":
-            yield from _iter_stream(str(path), fh, "item")
+            yield from _iter_stream(str(path), fh, None)
         else:
             yield from parse_document(str(path), fh.read())
 
@@ -42,13 +41,9 @@ def iter_file(path: Path) -> Iterator[SourceItem]:
 def parse_document(where: str, data: bytes) -> Iterator[SourceItem]:
     """A whole JSON document held in memory (a ZIP member, a small file): a study, page or array."""
     try:
-        doc = json.loads(decode_text(where, data))
+        doc = _loads(where, data)
     except RecordError as exc:
         yield SourceItem(where, error=exc)
-        return
-    except json.JSONDecodeError as exc:
-        yield SourceItem(where, error=RecordError(f"malformed JSON at line {exc.lineno} column {exc.colno}: "
-                                                  f"{exc.msg}", where=where))
         return
     if isinstance(doc, dict) and "studies" in doc and "protocolSection" not in doc:
         doc = doc["studies"]
@@ -62,6 +57,16 @@ def parse_document(where: str, data: bytes) -> Iterator[SourceItem]:
         yield study_item(where, doc)
 
 
+def _loads(where: str, data: bytes, depth: int | None = None) -> Any:
+    """One JSON document under the limits of `safe_json`; every failure a RecordError naming `where`."""
+    try:
+        return safe_json.loads(decode_text(where, data), depth)
+    except json.JSONDecodeError as exc:
+        raise RecordError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", where=where) from None
+    except safe_json.JsonLimitError as exc:
+        raise RecordError(f"record refused: {exc}", where=where) from None
+
+
 def _sniff_layout(fh: IO[bytes]) -> str:
     """'study' | 'page' | 'array' | 'ndjson' | 'empty', from the first top-level tokens."""
     head = fh.read(1 << 16).lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -72,32 +77,29 @@ def _sniff_layout(fh: IO[bytes]) -> str:
     first_line, _, rest = head.partition(b"\n")
     if rest.strip()[:1] == b"{":
         try:
-            json.loads(first_line)
+            safe_json.loads(first_line)
             return "ndjson"
         except ValueError:
             pass
-    fh.seek(0)
-    try:
-        for prefix, event, value in ijson.parse(fh):
-            if prefix == "" and event == "map_key":
-                if value == "studies":
-                    return "page"
-                if value == "protocolSection":
-                    return "study"
-    except (ijson.JSONError, ValueError):
-        return "study"  # let the strict parser report the error with its position
-    return "study"
+    for key in safe_json.top_level_keys(head):
+        if key == "studies":
+            return "page"
+        if key == "protocolSection":
+            return "study"
+    return "study"  # the strict parser reports any error with its position
 
 
-def _iter_stream(where: str, fh: IO[bytes], prefix: str) -> Iterator[SourceItem]:
-    i = -1
-    try:
-        for i, data in enumerate(ijson.items(fh, prefix, use_float=True)):
-            yield study_item(f"{where}#{i}", data)
-    except (ijson.JSONError, ValueError) as exc:
-        # A truncated or broken page: everything before the damage has been yielded.
-        yield SourceItem(f"{where}#{i + 1}", error=RecordError(f"malformed JSON after record {i + 1}: {exc}",
-                                                               where=f"{where}#{i + 1}"))
+def _iter_stream(where: str, fh: IO[bytes], key: str | None) -> Iterator[SourceItem]:
+    """Each element of the array, parsed on its own: a bad one is reported and the scan goes on after it."""
+    for piece in safe_json.iter_array(fh, key):
+        label = f"{where}#{piece.index}"
+        if piece.error:
+            yield SourceItem(label, error=RecordError(piece.error, where=label))
+            continue
+        try:
+            yield study_item(label, _loads(label, piece.data, piece.depth))
+        except RecordError as exc:
+            yield SourceItem(label, error=exc)
 
 
 def _iter_ndjson(where: str, fh: IO[bytes]) -> Iterator[SourceItem]:
@@ -106,12 +108,8 @@ def _iter_ndjson(where: str, fh: IO[bytes]) -> Iterator[SourceItem]:
             continue
         line_where = f"{where}:{lineno}"
         try:
-            data = json.loads(decode_text(line_where, raw))
+            data = _loads(line_where, raw)
         except RecordError as exc:
             yield SourceItem(line_where, error=exc)
-            continue
-        except json.JSONDecodeError as exc:
-            yield SourceItem(line_where, error=RecordError(f"malformed JSON at column {exc.colno}: {exc.msg}",
-                                                           where=line_where))
             continue
         yield study_item(line_where, data)

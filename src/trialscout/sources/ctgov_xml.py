@@ -40,7 +40,16 @@ class _Node:
 
     @property
     def text(self) -> str | None:
-        return self._el.text
+        """The element's text. An entity reference left unresolved (`&x;`, no DTD is read) stays as written, and
+        the text after it is kept (lxml holds it as the reference's tail)."""
+        el = self._el
+        if len(el) == 0:
+            return el.text
+        parts = [el.text or ""]
+        for kid in el.iterchildren():
+            if kid.tag is etree.Entity:
+                parts.append(f"{kid.text or ''}{kid.tail or ''}")
+        return "".join(parts)
 
     def get(self, attribute: str) -> str | None:
         return self._el.get(attribute)

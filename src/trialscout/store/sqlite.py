@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,6 +28,10 @@ SORTS = {"last_update": "s.last_update", "start_date": "s.start_date", "first_po
          "completion_date": "s.completion_date", "enrollment": "s.enrollment", "nct_id": "s.nct_id"}
 
 INSERTED, UPDATED, UNCHANGED = "inserted", "updated", "unchanged"
+BUSY_TIMEOUT_MS = 5000
+"""How long one statement waits for a lock before `_begin` looks again (and says that it waits)."""
+WRITE_WAIT = 900.0
+"""How long a writer waits its turn behind another process's writes before giving up with a clear error."""
 
 
 class SqliteStore:
@@ -35,6 +40,7 @@ class SqliteStore:
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self._cover: bool | None = None
+        self.on_wait: Callable[[], None] | None = None  # told once when a write waits for another writer
         try:
             if readonly:
                 if not self.path.exists():
@@ -47,7 +53,7 @@ class SqliteStore:
             self.conn.row_factory = sqlite3.Row
             self.conn.create_function("distance_km", 4, _distance_km, deterministic=True)
             self.conn.execute("PRAGMA foreign_keys = ON")
-            self.conn.execute("PRAGMA busy_timeout = 10000")
+            self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             if not readonly:
                 self._init_schema()
         except sqlite3.DatabaseError as exc:
@@ -71,7 +77,7 @@ class SqliteStore:
             self.conn.execute("DROP TABLE IF EXISTS studies_fts")  # rebuilt below with its v3 columns
         self.conn.executescript(resources.files("trialscout.store").joinpath("schema.sql").read_text("utf-8"))
         if row is None:
-            self.conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
         elif row[0] in ("1", "2"):
             self._rebuild_fts()
@@ -125,9 +131,10 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All writes inside commit together or not at all (an interrupted ingest leaves no half record)."""
+        """All writes inside commit together or not at all (an interrupted ingest leaves no half record). While
+        another process writes, this waits its turn (up to `WRITE_WAIT` seconds, calling `on_wait` once)."""
+        self._begin()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
             yield
         except BaseException:
             self.conn.rollback()
@@ -135,11 +142,44 @@ class SqliteStore:
         else:
             self.conn.commit()
 
+    def _begin(self) -> None:
+        deadline = time.monotonic() + WRITE_WAIT
+        told = False
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise StoreError(f"cannot start a write ({exc})", where=str(self.path)) from exc
+                if time.monotonic() > deadline:
+                    raise StoreError(f"another process has held the write lock for over {WRITE_WAIT:.0f} s; "
+                                     "try again when it has finished", where=str(self.path)) from exc
+                if not told and self.on_wait is not None:
+                    self.on_wait()
+                    told = True
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: the writes of one record, undone alone if it fails (the batch goes on)."""
+        self.conn.execute("SAVEPOINT record")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO record")
+            self.conn.execute("RELEASE record")
+            raise
+        else:
+            self.conn.execute("RELEASE record")
+
     # ---- writing -------------------------------------------------------------------------
     def upsert(self, study: Study, *, source: str | None = None,
                derived: dict[str, Any] | None = None) -> str:
         """Insert, or replace when the incoming record is newer. Returns inserted/updated/unchanged."""
-        rows = study_rows(study, source)
+        return self.upsert_rows(study_rows(study, source), derived)
+
+    def upsert_rows(self, rows: StudyRows, derived: dict[str, Any] | None = None) -> str:
+        """`upsert` for rows computed beforehand (outside the write transaction, so it stays short)."""
         old = self.conn.execute("SELECT id, last_update, content_hash FROM studies WHERE nct_id = ?",
                                 (rows.nct_id,)).fetchone()
         if old is None:

@@ -25,8 +25,15 @@ __all__ = ["PageExplanation", "PageRecordError", "explain", "format_explanation"
 PAGE_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".text", ".md")
 
 
+MAX_PAGE_BYTES = 8 << 20
+"""Largest page read (reading takes about 1.7 s a MB; real registry pages are well under 1 MB of text)."""
+
+
 def parse_page(where: str, data: bytes) -> SourceItem:
     """One page's bytes → a SourceItem holding the Study or a RecordError (never raises for bad input)."""
+    if len(data) > MAX_PAGE_BYTES:
+        return SourceItem(where, error=RecordError(
+            f"page of {len(data):,} bytes is larger than the limit of {MAX_PAGE_BYTES:,}", where=where))
     return _parse_page(where, data)
 
 
