@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -11,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trialscout.errors import NotFoundError, SourceError, StoreError, TrialscoutError
+from trialscout.patient import json_limits
 from trialscout.patient.errors import PatientError
 
 
@@ -92,13 +92,6 @@ def install(app: FastAPI) -> None:
 
 
 def parse_json_body(raw: bytes) -> Any:
-    """The body as JSON; a 400 naming line and column (never quoting the body) when it is not."""
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise BadRequestError("the body is not UTF-8 text", where="body") from None
-    except json.JSONDecodeError as exc:
-        raise BadRequestError(f"the body is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
-                              where="body") from None
-    except RecursionError:
-        raise BadRequestError("the body is nested too deeply", where="body") from None
+    """The body as JSON; a 400 naming line and column, or the field path of a value beyond the limits (nesting
+    depth, number size: `patient.json_limits`), never quoting the body."""
+    return json_limits.loads(raw, "body", BadRequestError)

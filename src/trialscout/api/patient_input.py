@@ -6,28 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from trialscout.api.openapi import MAX_NOTE
 from trialscout.errors import TrialscoutError
 from trialscout.model.patient import PatientFacts
 from trialscout.patient import from_fhir, from_json, from_note
 from trialscout.patient.errors import PatientError
-
-MAX_NOTE = 200_000
-PATIENT_BODY_SCHEMA: dict[str, Any] = {
-    "anyOf": [
-        {"title": "Note", "type": "object", "required": ["note"], "additionalProperties": False,
-         "properties": {"note": {"type": "string", "maxLength": MAX_NOTE, "description": "Free-text clinical note."},
-                        "id": {"type": "string", "maxLength": 100}}},
-        {"title": "FhirBundle", "type": "object", "required": ["resourceType"],
-         "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]},
-                        "type": {"type": "string"}, "entry": {"type": "array", "items": {"type": "object"}}}},
-        {"title": "PatientDocument", "type": "object",
-         "description": "A patient JSON document (trialscout's patient.schema.json: id, age or birth_date, sex, "
-                        "diagnoses, biomarkers, labs, performance_status, prior_therapies, ...).",
-         "properties": {"id": {"type": "string"}, "age": {"type": "number"}, "sex": {"type": "string"},
-                        "diagnoses": {"type": "array", "items": {"type": "object"}},
-                        "biomarkers": {"type": "array", "items": {"type": "object"}}}},
-    ]
-}
 
 
 def facts_from_body(doc: Any, where: str = "body") -> PatientFacts:

@@ -14,7 +14,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from trialscout.api.deps import api_key_header, app_of, check_api_key, require_json, settings_of
 from trialscout.api.errors import BusyError, TooLargeError, parse_json_body
-from trialscout.api.patient_input import PATIENT_BODY_SCHEMA, facts_from_body, patient_key
+from trialscout.api.openapi import NCT_LIST_PATTERN, NCT_PATTERN, PATIENT_BODY_SCHEMA, PATIENT_ERRORS, STATUSES
+from trialscout.api.patient_input import facts_from_body, patient_key
 from trialscout.api.studies import nct_id_or_400
 from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match.policy import names as policy_names
@@ -47,9 +48,11 @@ class ScreenRequest(BaseModel):
 
     patients: list[Any] = Field(min_length=1, description="Patient bodies: documents, FHIR Bundles or "
                                                           "{\"id\": ..., \"note\": ...}.")
-    trials: list[str] = Field(default_factory=list, description="NCT IDs.")
+    trials: list[str] = Field(default_factory=list, description="NCT IDs.",
+                              json_schema_extra={"items": {"type": "string", "pattern": NCT_PATTERN}})
     query: str | None = Field(default=None, max_length=1000, description="Words selecting trials.")
-    status: list[str] = Field(default_factory=list, description="Overall statuses selecting trials.")
+    status: list[str] = Field(default_factory=list, description="Overall statuses selecting trials.",
+                              json_schema_extra={"items": {"enum": STATUSES}})
     policy: str = Field(default=DEFAULT_POLICY, description=POLICY_HELP, json_schema_extra=POLICY_SCHEMA)
 
     @field_validator("policy")
@@ -60,6 +63,22 @@ class ScreenRequest(BaseModel):
         except TrialscoutError as exc:
             raise ValueError(exc.why) from None  # a 422 naming the policies there are
         return name
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """An operation's required application/json request body (the routes read the body themselves)."""
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def screen_schema() -> dict[str, Any]:
+    """ScreenRequest with each patient described as the match endpoint's body is."""
+    schema = ScreenRequest.model_json_schema()
+    schema["properties"]["patients"] = {**schema["properties"]["patients"], "items": PATIENT_BODY_SCHEMA}
+    schema["anyOf"] = [{"required": ["trials"], "properties": {"trials": {"minItems": 1}}},
+                       {"required": ["query"], "properties": {"query": {"minLength": 1}}},
+                       {"required": ["status"], "properties": {"status": {"minItems": 1}}}]
+    schema["description"] = "Name trials, or select them with words and statuses (at least one of the three)."
+    return schema
 
 
 def split_many(values: list[str] | None) -> list[str]:
@@ -97,15 +116,17 @@ async def read_json(request: Request, key: str | None) -> Any:
 
 
 @router.post("/api/match", tags=["patients"], summary="Rank trials for one patient (the match JSON contract)",
-             openapi_extra={"requestBody": {"required": True,
-                                            "content": {"application/json": {"schema": PATIENT_BODY_SCHEMA}}}})
+             responses=PATIENT_ERRORS, openapi_extra=json_body(PATIENT_BODY_SCHEMA))
 async def match(
     request: Request,
     key: ApiKey = None,
     trials: Annotated[list[str] | None, Query(description="Only these trials: NCT IDs, repeated or separated "
-                                                          "by `,` or `|`.")] = None,
+                                                          "by `,` or `|`.",
+                                              json_schema_extra={"items": {"pattern": NCT_LIST_PATTERN}})] = None,
     top: Annotated[int, Query(ge=1, le=MAX_TOP, description="How many trials to return.")] = 10,
-    status: Annotated[list[str] | None, Query(description="Only trials with these overall statuses.")] = None,
+    status: Annotated[list[str] | None, Query(description="Only trials with these overall statuses (empty values "
+                                                          "are ignored).",
+                                              json_schema_extra={"items": {"enum": [*STATUSES, ""]}})] = None,
     policy: Annotated[str, Query(description=POLICY_HELP, json_schema_extra=POLICY_SCHEMA)] = DEFAULT_POLICY,
 ) -> list[dict[str, Any]]:
     """Body: a patient JSON document, a FHIR R4 Bundle, or `{"note": "..."}`. Trials come back best first, each
@@ -127,10 +148,7 @@ async def match(
 
 
 @router.post("/api/screen", tags=["patients"], summary="Screen a small cohort: one row per patient x trial",
-             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {
-                 **ScreenRequest.model_json_schema(), "properties": {
-                     **ScreenRequest.model_json_schema()["properties"],
-                     "patients": {"type": "array", "minItems": 1, "items": PATIENT_BODY_SCHEMA}}}}}}})
+             responses=PATIENT_ERRORS, openapi_extra=json_body(screen_schema()))
 async def screen(request: Request, key: ApiKey = None) -> dict[str, Any]:
     """Rows as `trialscout screen` writes them (eligibility, summary, score, counts, failing, unknown and presumed
     criteria); patients that cannot be read are listed under `bad` with the reason. Bigger cohorts: `trialscout

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 
 from trialscout import __version__
-from trialscout.api import errors
+from trialscout.api import errors, openapi
 from trialscout.api.deps import app_of, settings_of
 from trialscout.api.middleware import BodyLimit, CatchAll, SecurityHeaders
 from trialscout.api.patients import router as patients_router
@@ -24,7 +24,8 @@ PATIENT_PATHS = ("/api/match", "/api/screen")
 health_router = APIRouter()
 
 
-@health_router.get("/api/health", tags=["service"], summary="Is the server up, and what does it serve")
+@health_router.get("/api/health", tags=["service"], summary="Is the server up, and what does it serve",
+                   responses=openapi.HEALTH_ERRORS)
 def health(request: Request) -> dict[str, Any]:
     settings = settings_of(request)
     return {"status": "ok", "version": __version__, "studies": app_of(request).store.count(),
@@ -51,18 +52,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.slots = threading.BoundedSemaphore(settings.patient_workers)
     errors.install(app)
     for router in (studies_router, patients_router, health_router):
-        app.include_router(router, responses=ERROR_RESPONSES)
+        app.include_router(router)
+    openapi.install(app, max_cohort=settings.max_cohort, max_trials=settings.max_trials,
+                    key_required=settings.key_required)
     install_web(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(CatchAll)
     app.add_middleware(SecurityHeaders, csp=settings.csp, no_store_prefixes=(*PATIENT_PATHS, *WEB_PATIENT_PATHS))
     return app
 
-
-_ERROR_SCHEMA = {"type": "object", "required": ["error"],
-                 "properties": {"error": {"type": "string"}, "where": {"type": ["string", "null"]}}}
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"description": why, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
-    for code, why in [(400, "Malformed request"), (404, "No such study"), (413, "Too large"),
-                      (422, "Invalid parameters or unreadable patient"), (503, "Timed out or busy")]
-}

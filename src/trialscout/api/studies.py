@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from trialscout.api.deps import app_of
 from trialscout.api.fields import parse_fields, select
+from trialscout.api.openapi import NCT_LIST_PATTERN, NCT_PATTERN, SEARCH_ERRORS, STUDY_ERRORS
 from trialscout.errors import QueryError
 from trialscout.search.related import related
 from trialscout.search.request import MAX_PAGE_SIZE, MAX_TEXT, request_from_params, run
@@ -26,7 +27,8 @@ def fmt_query() -> Any:
     return Query(alias="format", description="Only `json` (ClinicalTrials.gov's default).")
 
 
-NctIdPath = Annotated[str, Path(alias="nctId", description="NCT followed by 8 digits", max_length=40)]
+NctIdPath = Annotated[str, Path(alias="nctId", description="NCT followed by 8 digits", max_length=40,
+                                 json_schema_extra={"pattern": NCT_PATTERN})]
 FieldsQuery = Annotated[list[str] | None, Query(
     description="Parts of each study to return, separated by commas or `|`: dotted paths "
                 "(`protocolSection.identificationModule`), module names (`EligibilityModule`) or piece names "
@@ -34,13 +36,14 @@ FieldsQuery = Annotated[list[str] | None, Query(
 
 
 def nct_id_or_400(value: str) -> str:
-    nct = value.strip().upper()
-    if not re.fullmatch(r"NCT\d{8}", nct):
+    """The NCT ID in capitals; a 400 unless it is `NCT_PATTERN` (ASCII digits; callers strip list items)."""
+    if not re.fullmatch(NCT_PATTERN, value):
         raise QueryError(f"{value[:40]!r} is not an NCT ID (NCT followed by 8 digits)", where="nctId")
-    return nct
+    return value.upper()
 
 
-@router.get("/api/v2/studies", tags=["studies"], summary="Search studies (ClinicalTrials.gov API v2 dialect)")
+@router.get("/api/v2/studies", tags=["studies"], summary="Search studies (ClinicalTrials.gov API v2 dialect)",
+            responses=SEARCH_ERRORS)
 def list_studies(
     request: Request,
     cond: Annotated[Text, text("query.cond", "Conditions and keywords.")] = None,
@@ -53,7 +56,8 @@ def list_studies(
     status: Annotated[Many, Query(alias="filter.overallStatus",
                                   description="Statuses separated by `|` or `,` (RECRUITING|COMPLETED).")] = None,
     geo: Annotated[Text, text("filter.geo", "`distance(lat,lon,50km)` or `...mi`.")] = None,
-    ids: Annotated[Many, Query(alias="filter.ids", description="NCT IDs separated by `|` or `,`.")] = None,
+    ids: Annotated[Many, Query(alias="filter.ids", description="NCT IDs separated by `|` or `,`.",
+                               json_schema_extra={"items": {"pattern": NCT_LIST_PATTERN}})] = None,
     page_size: Annotated[int, Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE)] = 10,
     page_token: Annotated[str | None, Query(alias="pageToken", max_length=2000)] = None,
     count_total: Annotated[bool, Query(alias="countTotal", description="Add `totalCount` to the answer.")] = False,
@@ -82,7 +86,8 @@ def list_studies(
     return out
 
 
-@router.get("/api/v2/studies/{nctId}", tags=["studies"], summary="One study in ClinicalTrials.gov API v2 shape")
+@router.get("/api/v2/studies/{nctId}", tags=["studies"], summary="One study in ClinicalTrials.gov API v2 shape",
+            responses=STUDY_ERRORS)
 def get_study(request: Request, nct_id: NctIdPath, fields: FieldsQuery = None,
               fmt: Annotated[Literal["json"], fmt_query()] = "json") -> dict[str, Any]:
     paths = parse_fields(fields)
@@ -90,13 +95,13 @@ def get_study(request: Request, nct_id: NctIdPath, fields: FieldsQuery = None,
 
 
 @router.get("/api/studies/{nctId}/criteria", tags=["studies"],
-            summary="The study's eligibility criteria, structured (the criteria JSON contract)")
+            summary="The study's eligibility criteria, structured (the criteria JSON contract)", responses=STUDY_ERRORS)
 def get_criteria(request: Request, nct_id: NctIdPath) -> list[dict[str, Any]]:
     return [c.to_contract() for c in app_of(request).criteria(nct_id_or_400(nct_id))]
 
 
 @router.get("/api/studies/{nctId}/related", tags=["studies"],
-            summary="The stored studies most like this one, each with what they share")
+            summary="The stored studies most like this one, each with what they share", responses=STUDY_ERRORS)
 def get_related(request: Request, nct_id: NctIdPath,
                 limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
     found = related(app_of(request).store, nct_id_or_400(nct_id), limit=limit)

@@ -65,7 +65,7 @@ def from_fhir(data: str | bytes | dict[str, Any], ref: str | None = None) -> Pat
         kind = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
         raise PatientError(f"expected a FHIR Bundle, found resourceType {kind!r}", where=where)
     json_limits.check(data, where)
-    entries = data.get("entry") or []
+    entries = data.get("entry", [])
     if not isinstance(entries, list):
         raise PatientError("Bundle.entry must be a list", where=where)
     reader = _Reader(ref)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,14 +43,17 @@ def parse_json_text(text: str | bytes, ref: str | None = None) -> Any:
 
 
 def from_json(data: str | bytes | dict[str, Any], ref: str | None = None) -> PatientFacts:
-    """PatientFacts from a JSON patient document (text or already parsed); bad structure raises PatientError."""
+    """PatientFacts from a JSON patient document (text or already parsed); bad structure raises PatientError.
+
+    Types are checked as `patient.schema.json` states them (strict JSON: `"61"` is not a number, `1` is not true, a
+    date is `YYYY-MM-DD`), so the published schema and the reader accept the same documents."""
     if isinstance(data, (str, bytes)):
         data = parse_json_text(data, ref)
     if not isinstance(data, dict):
         raise PatientError(f"a patient document must be a JSON object, not {type(data).__name__}", where=ref or "input")
     json_limits.check(data, ref or "input")
     try:
-        doc = PatientDocument.model_validate(data)
+        doc = PatientDocument.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as exc:
         raise PatientError(_explain(exc), where=ref or "input") from None
     return _Reader(doc, ref).facts()

@@ -112,7 +112,7 @@ async def match_page(request: Request) -> Response:
     try:
         _check_post(request, form)
         body = await _patient_body(form)
-        ids = [nct_id_or_400(i) for i in kept["trials"].replace("|", ",").split(",") if i.strip()]
+        ids = [nct_id_or_400(i.strip()) for i in kept["trials"].replace("|", ",").split(",") if i.strip()]
         top = _top(kept["top"])
         policy = policy_or_400(kept["policy"])
         filters = _filters(kept["open_only"])
