@@ -29,9 +29,7 @@ def test_whole_xml_sample_zip_is_accounted_for(tmp_path: Path) -> None:
         assert report.rejected == 0, listed[:5]
 
 
-def test_interrupted_ingest_is_consistent_and_a_rerun_completes_it(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("trialscout.ingest.BATCH_SIZE", 100)
+def test_interrupted_ingest_is_consistent_and_a_rerun_completes_it(tmp_path: Path) -> None:
     db = tmp_path / "interrupted.db"
     seen = 0
 
@@ -42,7 +40,7 @@ def test_interrupted_ingest_is_consistent_and_a_rerun_completes_it(tmp_path: Pat
             raise KeyboardInterrupt
 
     with SqliteStore(db) as store, pytest.raises(KeyboardInterrupt):
-        ingest(store, [BUNDLED_SAMPLE], on_item=interrupt_at_250)
+        ingest(store, [BUNDLED_SAMPLE], on_item=interrupt_at_250, batch_size=100)
     with SqliteStore(db) as store:
         # two batches of 100 were committed; the 50 records of the interrupted batch are not there at all
         n = store.count()

@@ -19,6 +19,7 @@ from trialscout.console import err, out, reports_errors
 from trialscout.criteria import parse_criteria
 from trialscout.errors import TrialscoutError
 from trialscout.evaluation.cli import eval_app
+from trialscout.ingest import BATCH_SIZE
 from trialscout.ingest import ingest as run_ingest
 from trialscout.match.policy import names as policy_names
 from trialscout.model.patient import PatientFacts
@@ -95,6 +96,9 @@ def ingest(
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample of oncology trials.")] = False,
     rejects: Annotated[Path | None, typer.Option(help="Where rejected records are listed "
                                                       "(default: beside the database).")] = None,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000,
+                                            help="Records per transaction: an interrupted ingest loses at most "
+                                                 "one batch (a re-run stores it).")] = BATCH_SIZE,
 ) -> None:
     """Store records (upsert by NCT ID, newer last-update wins); ends with read/inserted/updated/unchanged/rejected."""
     sources = list(paths or []) + ([bundled_sample()] if sample else [])
@@ -110,7 +114,7 @@ def ingest(
         with progress:
             task = progress.add_task("ingest", total=_count_records(sources))
             report = run_ingest(store, sources, fmt=fmt, rejects_out=rejects_out, derive=derive_criteria,
-                                on_item=lambda _item: progress.advance(task))
+                                on_item=lambda _item: progress.advance(task), batch_size=batch_size)
         total = store.count()
     counts = report.as_dict()
     out.print(" ".join(f"{k}={v}" for k, v in counts.items()) + f" stored={total} db={db_path}", markup=False)

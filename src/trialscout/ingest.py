@@ -43,6 +43,7 @@ def ingest(
     rejects_out: TextIO | None = None,
     derive: Derive | None = None,
     on_item: Callable[[SourceItem], None] | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> IngestReport:
     """Upsert every readable record; write each bad one as a JSON line `{where, why}` to `rejects_out`.
 
@@ -72,7 +73,7 @@ def ingest(
             _reject(report, prepared, rejects_out)
         else:
             batch.append(prepared)
-            if len(batch) >= BATCH_SIZE:
+            if len(batch) >= batch_size:
                 flush()
         if on_item:
             on_item(item)
