@@ -6,7 +6,7 @@ DEMO_DB := var/demo.db
 CHROMIUM ?= /usr/bin/chromium
 PORT ?= 8000
 
-.PHONY: demo serve test install browser lint bench clean
+.PHONY: demo serve test install browser lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ lint: install
 bench: install
 	$(BIN)/python bench/bench_ingest.py
 	$(BIN)/python bench/bench_search.py
+
+# Mutated real inputs through every reader and the patient endpoints, in child processes so that a crash is counted
+# (FUZZ_MINUTES=30 for the long run); prints cases, clean errors, uncaught exceptions, crashes and hangs.
+FUZZ_MINUTES ?= 10
+fuzz: install
+	$(BIN)/python bench/fuzz.py --minutes $(FUZZ_MINUTES)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
