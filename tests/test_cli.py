@@ -78,7 +78,7 @@ def test_ingest_lists_rejects_with_reasons(tmp_path: Path, v2_json_dir: Path) ->
     proc = run("ingest", str(src), "--db", str(db), "--rejects", str(rejects))
     assert "read=2 inserted=1 updated=0 unchanged=0 rejected=1" in proc.stdout
     listed = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
-    assert len(listed) == 1 and "broken.json" in listed[0]["where"] and "malformed JSON" in listed[0]["why"]
+    assert len(listed) == 1 and "broken.json" in listed[0]["where"] and "not valid JSON" in listed[0]["why"]
 
 
 def test_db_from_environment(tmp_path: Path, v2_json_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

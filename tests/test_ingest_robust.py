@@ -46,14 +46,14 @@ def _bad_members(good: dict) -> dict[str, tuple[bytes, str]]:
     head = json.dumps(_renamed(good, "NCT09999001"))[:-1].encode()
     xml = sorted((FIXTURES / "xml").glob("*.xml"))[0].read_bytes()
     return {
-        "huge_integer.json": (head + b', "x": 1' + b"0" * 5000 + b"}", "5,001 digits"),
+        "huge_integer.json": (head + b', "x": 1' + b"0" * 5000 + b"}", "5001 digits"),
         "protocol_not_object.json": (b'{"protocolSection": 8}', "protocolSection must be an object"),
         "deep_brackets.json": (b"[" * 1000 + b"]" * 1000, "nested"),
         "deep_unknown_field.json": (json.dumps(_renamed(good, "NCT09999002", unknown=_nest(255))).encode(),
-                                    "nested more than 64 levels"),
+                                    "nested deeper than 64 levels"),
         "not_a_number.json": (head + b', "x": NaN}', "NaN"),
         "lone_surrogate.json": (head + b', "x": "\\ud800"}', "surrogate"),
-        "truncated.json": (head[: len(head) // 2], "malformed JSON"),
+        "truncated.json": (head[: len(head) // 2], "not valid JSON"),
         "undefined_entity.xml": (xml.replace(b"<brief_title>", b"<brief_title>&nope; ", 1), "Entity 'nope'"),
         "not_utf8.json": (b'{"protocolSection": "\xff"}', "not UTF-8"),
     }

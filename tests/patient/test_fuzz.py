@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, SHARED_DATA
 from trialscout.errors import TrialscoutError
+from trialscout.json_limits import MAX_DEPTH, MAX_NUMBER_DIGITS
 from trialscout.model.patient import PatientFacts
 from trialscout.patient import PatientError, describe, from_fhir, from_json, load_patient, to_json
-from trialscout.patient.json_limits import MAX_DEPTH, MAX_NUMBER_DIGITS
 
 PATIENTS = FIXTURES / "patients"
 MCODE = SHARED_DATA / "fhir-mcode"

@@ -65,7 +65,7 @@ def test_bad_records_are_reported_and_good_ones_still_land(v2_json_dir: Path, tm
     assert len(items) == 7
     assert len(_ok(items)) == 3
     errors = {i.where: str(i.error) for i in items if not i.ok}
-    assert any(":2" in w and "malformed JSON" in e for w, e in errors.items())
+    assert any(":2" in w and "not valid JSON" in e for w, e in errors.items())
     assert any(":3" in w and "no NCT ID" in e for w, e in errors.items())
     assert any("NCT99999999" in w and "overallStatus" in e and "SORT_OF_RECRUITING" in e for w, e in errors.items())
     assert any("NCT99999998" in w and "enrollmentInfo.count" in e for w, e in errors.items())

@@ -9,8 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trialscout import json_limits
 from trialscout.errors import NotFoundError, SourceError, StoreError, TrialscoutError
-from trialscout.patient import json_limits
 from trialscout.patient.errors import PatientError
 
 
@@ -93,5 +93,5 @@ def install(app: FastAPI) -> None:
 
 def parse_json_body(raw: bytes) -> Any:
     """The body as JSON; a 400 naming line and column, or the field path of a value beyond the limits (nesting
-    depth, number size: `patient.json_limits`), never quoting the body."""
+    depth, number size: `trialscout.json_limits`), never quoting the body."""
     return json_limits.loads(raw, "body", BadRequestError)

@@ -71,9 +71,15 @@ def json_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def screen_schema() -> dict[str, Any]:
-    """ScreenRequest with each patient described as the match endpoint's body is."""
+    """ScreenRequest. Each patient is read on its own, as the match endpoint's body is, and one that cannot be read
+    is listed under `bad` with the reason instead of refusing the cohort: so the document promises only an object
+    per patient (a stricter schema would say that a request answered 200 should have been refused)."""
     schema = ScreenRequest.model_json_schema()
-    schema["properties"]["patients"] = {**schema["properties"]["patients"], "items": PATIENT_BODY_SCHEMA}
+    schema["properties"]["patients"] = {
+        **schema["properties"]["patients"],
+        "items": {"type": "object", "description": "A patient as `POST /api/match` takes it (a patient document, a "
+                  "FHIR R4 Bundle, or {\"note\": \"...\"}), with an optional `id`; one that cannot be read comes "
+                  "back under `bad` with the reason."}}
     schema["anyOf"] = [{"required": ["trials"], "properties": {"trials": {"minItems": 1}}},
                        {"required": ["query"], "properties": {"query": {"minLength": 1}}},
                        {"required": ["status"], "properties": {"status": {"minItems": 1}}}]

@@ -11,6 +11,7 @@ from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 from pydantic import ValidationError
 
+from trialscout import json_limits
 from trialscout.model.patient import (
     Age,
     Biomarker,
@@ -24,7 +25,6 @@ from trialscout.model.patient import (
     Provenance,
     Sex,
 )
-from trialscout.patient import json_limits
 from trialscout.patient.checks import birth_date_ok, make_lab, make_performance, sex_value
 from trialscout.patient.errors import PatientError
 from trialscout.patient.fhir_util import (
@@ -64,7 +64,7 @@ def from_fhir(data: str | bytes | dict[str, Any], ref: str | None = None) -> Pat
     if not isinstance(data, dict) or data.get("resourceType") != "Bundle":
         kind = data.get("resourceType") if isinstance(data, dict) else type(data).__name__
         raise PatientError(f"expected a FHIR Bundle, found resourceType {kind!r}", where=where)
-    json_limits.check(data, where)
+    json_limits.check(data, where, PatientError)
     entries = data.get("entry", [])
     if not isinstance(entries, list):
         raise PatientError("Bundle.entry must be a list", where=where)

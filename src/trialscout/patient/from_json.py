@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from trialscout import json_limits
 from trialscout.model.patient import (
     Age,
     Biomarker,
@@ -21,7 +22,6 @@ from trialscout.model.patient import (
     Provenance,
     Sex,
 )
-from trialscout.patient import json_limits
 from trialscout.patient.checks import age_ok, birth_date_ok, make_lab, make_performance, sex_value
 from trialscout.patient.document import ComorbidityIn, DiagnosisIn, NegatedIn, PatientDocument, TherapyIn
 from trialscout.patient.errors import PatientError
@@ -39,7 +39,7 @@ from trialscout.patient.vocab import (
 def parse_json_text(text: str | bytes, ref: str | None = None) -> Any:
     """The parsed JSON, or a PatientError naming the line and column of the syntax error, or the field path of a
     value beyond the limits of `json_limits` (nesting depth, number size)."""
-    return json_limits.loads(text, ref or "input")
+    return json_limits.loads(text, ref or "input", PatientError)
 
 
 def from_json(data: str | bytes | dict[str, Any], ref: str | None = None) -> PatientFacts:
@@ -51,7 +51,7 @@ def from_json(data: str | bytes | dict[str, Any], ref: str | None = None) -> Pat
         data = parse_json_text(data, ref)
     if not isinstance(data, dict):
         raise PatientError(f"a patient document must be a JSON object, not {type(data).__name__}", where=ref or "input")
-    json_limits.check(data, ref or "input")
+    json_limits.check(data, ref or "input", PatientError)
     try:
         doc = PatientDocument.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as exc:

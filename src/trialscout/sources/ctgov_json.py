@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from trialscout import json_limits
 from trialscout.errors import RecordError, SourceError
-from trialscout.sources import safe_json
+from trialscout.sources import json_split
 from trialscout.sources.base import SourceItem, decode_text, study_item
 
 
@@ -58,13 +59,8 @@ def parse_document(where: str, data: bytes) -> Iterator[SourceItem]:
 
 
 def _loads(where: str, data: bytes, depth: int | None = None) -> Any:
-    """One JSON document under the limits of `safe_json`; every failure a RecordError naming `where`."""
-    try:
-        return safe_json.loads(decode_text(where, data), depth)
-    except json.JSONDecodeError as exc:
-        raise RecordError(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", where=where) from None
-    except safe_json.JsonLimitError as exc:
-        raise RecordError(f"record refused: {exc}", where=where) from None
+    """One JSON document under the limits of `json_limits`; every failure a RecordError naming `where`."""
+    return json_limits.loads(decode_text(where, data), where, RecordError, depth=depth)
 
 
 def _sniff_layout(fh: IO[bytes]) -> str:
@@ -77,11 +73,11 @@ def _sniff_layout(fh: IO[bytes]) -> str:
     first_line, _, rest = head.partition(b"\n")
     if rest.strip()[:1] == b"{":
         try:
-            safe_json.loads(first_line)
+            json.loads(first_line)
             return "ndjson"
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
-    for key in safe_json.top_level_keys(head):
+    for key in json_split.top_level_keys(head):
         if key == "studies":
             return "page"
         if key == "protocolSection":
@@ -91,7 +87,7 @@ def _sniff_layout(fh: IO[bytes]) -> str:
 
 def _iter_stream(where: str, fh: IO[bytes], key: str | None) -> Iterator[SourceItem]:
     """Each element of the array, parsed on its own: a bad one is reported and the scan goes on after it."""
-    for piece in safe_json.iter_array(fh, key):
+    for piece in json_split.iter_array(fh, key):
         label = f"{where}#{piece.index}"
         if piece.error:
             yield SourceItem(label, error=RecordError(piece.error, where=label))

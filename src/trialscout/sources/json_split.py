@@ -1,33 +1,27 @@
-"""JSON that cannot crash a bulk run: limits on nesting and number size, and a splitter that streams the records of a
-page or array one at a time, so one bad record is reported and the ones after it still land.
+"""The records of a JSON page or array, cut out one at a time from a stream, so that one bad record is reported and
+the ones after it still land (each piece is then parsed on its own by `trialscout.json_limits`).
 
-Why not a streaming parser alone: ijson's C backend kills the process on an integer of 4,301 or more digits, stops
-the whole stream at any integer beyond 64 bits (`use_float=True`), and takes quadratic time on deep nesting; its
-pure-Python backend stops at the first bad record too. Here a regular expression finds each record's bytes (strings
-and brackets only; commas, numbers and words are never looked at), and the standard library's `json` parses the
-record, with a hook that refuses over-long numbers before Python converts them.
+Why not a streaming parser: ijson's C backend kills the process on an integer of 4,301 or more digits, stops the
+whole stream at any integer beyond 64 bits (`use_float=True`), and takes quadratic time on deep nesting; its
+pure-Python backend stops at the first bad record too, and is 4× slower than this. Here one regular-expression step
+skips to the next bracket outside a string (strings, commas, numbers and words are never looked at one by one), and
+the bracket depth tells where each record ends and how deeply it nests. bench/bench_json_split.py measures it.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
-MAX_DEPTH = 64
-"""Deepest nesting a record may have (ClinicalTrials.gov v2 records with results reach about 10 levels)."""
-MAX_NUMBER_DIGITS = sys.get_int_max_str_digits() or 4300
-"""Longest integer a record may hold: Python's own conversion limit (4,300 digits), which guards against the
-quadratic cost of converting longer ones. No registry field comes near."""
-MAX_RECORD_BYTES = 64 << 20
-"""Largest single record or document read into memory (the largest real v2 study with results is a few MB)."""
+from trialscout.json_limits import MAX_DOCUMENT_CHARS
+
+MAX_RECORD_BYTES = MAX_DOCUMENT_CHARS
+"""Largest record cut out of a stream (beyond it the rest of the file is not read: the record's end is unknown)."""
 
 _CHUNK = 1 << 20
-_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
-# A whole string (escapes included), or one bracket, or a lone quote (a string that runs past the buffer's end).
 _STRING = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
 _TOKEN = re.compile(_STRING + rb'|[\[\]{}]|"')
 # Everything up to the next bracket outside a string: runs of other bytes and whole strings.
@@ -35,88 +29,6 @@ _SKIP = re.compile(rb'[^"\[\]{}]*(?:' + _STRING + rb'[^"\[\]{}]*)*')
 _SPACE = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\r\n]*")  # a BOM is read as blank
 _BARE = re.compile(rb'[^,\]\[{}"]*')
 _OPEN = frozenset(b"[{")
-
-
-class JsonLimitError(ValueError):
-    """A record is well-formed JSON but beyond a limit (depth, number size, record size)."""
-
-
-def loads(data: bytes | str, depth: int | None = None) -> Any:
-    """Parse one JSON document with the limits; raises json.JSONDecodeError, JsonLimitError or UnicodeDecodeError,
-    never anything else, for any bytes. `depth`: the nesting already measured (a Piece's), so it is not walked."""
-    if depth is not None and depth > MAX_DEPTH:
-        raise JsonLimitError(f"nested {depth} levels deep; the limit is {MAX_DEPTH}")
-    if isinstance(data, bytes):
-        data = data.decode("utf-8")
-    if len(data) > MAX_RECORD_BYTES:
-        raise JsonLimitError(f"record of {len(data):,} bytes is larger than the limit of {MAX_RECORD_BYTES:,}")
-    try:
-        try:
-            doc = json.loads(data, parse_constant=_refuse_constant)
-        except json.JSONDecodeError:
-            raise
-        except ValueError:  # an integer beyond Python's conversion limit: read again to say how long it is
-            doc = _loads_counting_digits(data)
-    except RecursionError:
-        raise JsonLimitError(f"nested more deeply than Python can read (the limit is {MAX_DEPTH} levels)") from None
-    if depth is None:
-        check_depth(doc)
-    if _SURROGATE.search(data):
-        _check_surrogates(doc)
-    return doc
-
-
-def _refuse_constant(name: str) -> Any:
-    raise JsonLimitError(f"holds {name}, which is not a JSON number")
-
-
-def _check_surrogates(doc: Any) -> None:
-    """Refuse a string holding half of a UTF-16 pair (`\\ud800` alone): it cannot be stored or shown as text."""
-    stack = [doc]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.keys())
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, str):
-            try:
-                node.encode("utf-8")
-            except UnicodeEncodeError:
-                raise JsonLimitError("holds an unpaired UTF-16 surrogate escape (\\ud800-\\udfff), which is not "
-                                     "text") from None
-
-
-def _loads_counting_digits(data: bytes | str) -> Any:
-    too_long: list[int] = []
-
-    def integer(text: str) -> int:
-        digits = len(text.lstrip("-"))
-        if digits > MAX_NUMBER_DIGITS:
-            too_long.append(digits)
-            return 0
-        return int(text)
-
-    doc = json.loads(data, parse_int=integer, parse_constant=_refuse_constant)
-    if too_long:
-        raise JsonLimitError(f"holds an integer of {max(too_long):,} digits; the limit is {MAX_NUMBER_DIGITS:,}")
-    return doc
-
-
-def check_depth(doc: Any, limit: int = MAX_DEPTH) -> None:
-    """Raise JsonLimitError naming the path where `doc` nests deeper than `limit` (iterative: no recursion)."""
-    stack: list[tuple[Any, int, str]] = [(doc, 1, "")]
-    while stack:
-        node, depth, path = stack.pop()
-        if depth > limit:
-            where = path if len(path) <= 120 else path[:117] + "..."
-            raise JsonLimitError(f"nested more than {limit} levels deep (at {where or 'the top'})")
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1, f"{path}.{k}" if path else str(k))
-                         for k, v in node.items() if isinstance(v, dict | list))
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(node) if isinstance(v, dict | list))
 
 
 @dataclass(frozen=True)
@@ -289,4 +201,4 @@ class _Scanner:
         finally:
             start, self.mark = self.mark, None
         self.pos = max(end, start + 1)  # a stray bracket alone is cut as a one-byte piece (and reported as bad)
-        return Piece(index, self.buf[start:self.pos])
+        return Piece(index, self.buf[start:self.pos].rstrip())
