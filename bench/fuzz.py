@@ -306,6 +306,12 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         sys.exit(f"unknown targets {sorted(unknown)}; choose from {', '.join(TARGETS)}")
     Path(args.out).mkdir(parents=True, exist_ok=True)
+    pools = seeds(Path(args.data), Path(args.seeds))
+    pools["api"] = pools["patient-json"] + pools["fhir"][:4]
+    empty = [t for t in targets if not pools[t]]
+    if empty:
+        sys.exit(f"no real inputs to start from for {', '.join(empty)}: check --data {args.data} and --seeds")
+    print("real inputs mutated: " + ", ".join(f"{t} {len(pools[t])}" for t in targets), flush=True)
     deadline = time.monotonic() + args.minutes * 60
     counts: dict[str, Counter[str]] = {t: Counter() for t in targets}
     findings: dict[tuple[str, str, str], int] = {}

@@ -186,5 +186,6 @@ def test_xml_never_stops_an_ingest(run: Run, data: bytes) -> None:
 @pytest.mark.skipif(not PAGE_SEEDS, reason="no registry pages")
 @BOUNDED
 @given(data=mutated_text(PAGE_SEEDS))
+@example(data=b"\xff\xfe\t")  # a UTF-16 byte-order mark, then an odd number of bytes (found by make fuzz)
 def test_registry_pages_never_stop_an_ingest(run: Run, data: bytes) -> None:
     run.ingest("case.txt", data)

@@ -45,7 +45,11 @@ class PageText:
 def decode_page(where: str, data: bytes) -> tuple[str, bool]:
     """Bytes → text; (text, is_html). Raises RecordError for binary or undecodable bytes."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise RecordError(f"starts as UTF-16 text but is not (byte {exc.start}: {exc.reason})",
+                              where=where) from None
     else:
         if b"\x00" in data[:4096]:
             raise RecordError("binary data, not a text or HTML page", where=where)
