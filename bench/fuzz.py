@@ -97,8 +97,10 @@ def _structural(rng: random.Random, data: bytes) -> bytes:
         return _bytes(rng, data)
     parent, key = rng.choice(spots)
     action = rng.random()
-    if action < 0.45:
+    if action < 0.25:
         parent[key] = rng.choice(ODD_VALUES)
+    elif action < 0.45:
+        parent[key] = same_kind_extreme(rng, parent[key])
     elif action < 0.65:
         del parent[key]
     elif action < 0.85:
@@ -113,6 +115,23 @@ def _structural(rng: random.Random, data: bytes) -> bytes:
         return json.dumps(doc, ensure_ascii=rng.random() < 0.5).encode("utf-8", "surrogatepass")
     except (ValueError, RecursionError):
         return data
+
+
+EXTREMES: dict[type, tuple[Any, ...]] = {
+    int: (0, -1, 2**31, 2**63, -(2**63) - 1, 10**30, 10**99),
+    float: (0.0, -0.0, 1e308, -1e308, 5e-324, 1e16 + 1),
+    str: ("", " ", "A" * 20_000, "\u0000", "\ufeff", "<script>", "0", "-1", "1e999", "NCT", "2024-02-30", "9999-12-31",
+          "0001-01-01", "18", "years", "ab" * 3000),
+    bool: (True, False),
+    list: ([], [None], [[]], [{}] * 50),
+    dict: ({}, {"": ""}),
+}
+"""Values of the same JSON kind as the one they replace, at the edges: they pass type checks and reach the code
+behind them (an enrollment of 10^30 once reached SQLite that way)."""
+
+
+def same_kind_extreme(rng: random.Random, value: Any) -> Any:
+    return rng.choice(EXTREMES.get(type(value), (None,)))
 
 
 def _containers(doc: Any, limit: int = 5000) -> Any:

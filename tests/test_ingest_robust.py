@@ -41,6 +41,12 @@ def _nest(depth: int) -> object:
     return value
 
 
+def _with_enrollment(record: dict, count: int) -> dict:
+    copy = _renamed(record, "NCT09999003")
+    copy["protocolSection"].setdefault("designModule", {}).setdefault("enrollmentInfo", {})["count"] = count
+    return copy
+
+
 def _bad_members(good: dict) -> dict[str, tuple[bytes, str]]:
     """Every bad case issue 12 found in the readers, as (bytes, words the report must give)."""
     head = json.dumps(_renamed(good, "NCT09999001"))[:-1].encode()
@@ -56,6 +62,7 @@ def _bad_members(good: dict) -> dict[str, tuple[bytes, str]]:
         "truncated.json": (head[: len(head) // 2], "not valid JSON"),
         "undefined_entity.xml": (xml.replace(b"<brief_title>", b"<brief_title>&nope; ", 1), "Entity 'nope'"),
         "not_utf8.json": (b'{"protocolSection": "\xff"}', "not UTF-8"),
+        "huge_enrollment.json": (json.dumps(_with_enrollment(good, 10**30)).encode(), "less than or equal"),
     }
 
 

@@ -19,6 +19,10 @@ BATCH_SIZE = 500
 """Records per transaction: an interrupted ingest loses at most one uncommitted batch, never half a record."""
 
 Derive = Callable[[Study], dict[str, Any]]
+_RECORD_FAULTS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
+                  ValueError, TypeError, OverflowError)
+"""What one record's content can make a write raise (a value SQLite will not bind, text it will not take): that
+record is reported and the batch goes on. Anything else (a full disk, an I/O error) ends the run with the cause."""
 
 
 @dataclass
@@ -60,7 +64,7 @@ def ingest(
                 try:
                     with store.savepoint():
                         outcome = store.upsert_rows(rows, derived)
-                except (sqlite3.Error, ValueError, TypeError) as exc:  # e.g. text SQLite will not take
+                except _RECORD_FAULTS as exc:
                     _reject(report, _failed(item, "could not be stored", exc), rejects_out)
                     continue
                 setattr(report, outcome, getattr(report, outcome) + 1)

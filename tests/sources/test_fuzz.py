@@ -34,6 +34,13 @@ ODD = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=Fal
                              | st.dictionaries(st.text(max_size=5), c, max_size=3), max_leaves=8))
 
 
+EXTREMES: dict[type, tuple[Any, ...]] = {
+    int: (0, -1, 2**31, 2**63, -(2**63) - 1, 10**30), float: (0.0, -0.0, 1e308, 5e-324),
+    str: ("", " ", "A" * 5000, "\u0000", "<script>", "0", "-1", "NCT", "2024-02-30", "9999-12-31", "0001-01-01"),
+    bool: (True, False), list: ([], [None], [{}] * 20), dict: ({}, {"": ""}),
+}
+
+
 def _seed_files(pattern_dir: Path, pattern: str, limit: int = 6) -> list[bytes]:
     return [p.read_bytes() for p in sorted(pattern_dir.glob(pattern))[:limit]] if pattern_dir.exists() else []
 
@@ -54,9 +61,11 @@ def mutated_json(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
             parent, key = draw(st.sampled_from(spots))
             if key not in parent if isinstance(parent, dict) else key >= len(parent):
                 continue
-            action = draw(st.sampled_from(["replace", "delete", "nest"]))
+            action = draw(st.sampled_from(["replace", "extreme", "delete", "nest"]))
             if action == "replace":
                 parent[key] = draw(ODD)
+            elif action == "extreme":  # same JSON kind, at the edge: passes type checks, reaches what is behind
+                parent[key] = draw(st.sampled_from(EXTREMES.get(type(parent[key]), (None,))))
             elif action == "delete":
                 del parent[key]
                 spots = list(_spots(doc))
@@ -168,6 +177,8 @@ def run() -> Iterator[Run]:
 @example(data=b'{"protocolSection": 8}')
 @example(data=b"[" * 1000 + b"]" * 1000)
 @example(data=b'{"studies": [{"x": 1' + b"0" * 5000 + b'}, {"protocolSection": {}}]}')
+@example(data=b'{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}, "designModule": '
+         b'{"enrollmentInfo": {"count": 1' + b"0" * 30 + b'}}}}')
 @example(data=b'[{"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}, "x": ' + b"[" * 255
          + b"]" * 255 + b"}]")
 def test_v2_json_never_stops_an_ingest(run: Run, data: bytes) -> None:

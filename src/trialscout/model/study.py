@@ -156,7 +156,7 @@ class DesignInfo(V2Model):
 
 
 class EnrollmentInfo(V2Model):
-    count: int | None = Field(None, ge=0)
+    count: int | None = Field(None, ge=0, le=2**63 - 1)  # the largest integer a store column holds
     type: DateType | None = None
 
 

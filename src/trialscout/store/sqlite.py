@@ -136,11 +136,13 @@ class SqliteStore:
         self._begin()
         try:
             yield
+            self.conn.commit()
+        except sqlite3.OperationalError as exc:  # a full disk, an I/O error: say so, in our own words
+            self.conn.rollback()
+            raise StoreError(f"write failed ({exc})", where=str(self.path)) from exc
         except BaseException:
             self.conn.rollback()
             raise
-        else:
-            self.conn.commit()
 
     def _begin(self) -> None:
         deadline = time.monotonic() + WRITE_WAIT
