@@ -143,6 +143,24 @@ def test_two_ingests_at_once_into_one_store_store_everything(tmp_path: Path) -> 
         assert store.count() == 300
 
 
+def test_searches_keep_answering_during_an_ingest(tmp_path: Path) -> None:
+    from trialscout.store import StudyFilters
+
+    db = tmp_path / "busy.db"
+    first, second = _split_sample(tmp_path, 2)
+    assert _cli("ingest", str(first), "--db", str(db)).wait(timeout=600) == 0
+    writer = _cli("ingest", str(second), "--db", str(db), "--batch-size", "5")
+    seen, searches = [], 0
+    with SqliteStore(db, readonly=True) as reader:
+        while writer.poll() is None:
+            page = reader.search('"cancer"', StudyFilters(), limit=5)
+            seen.append(page.total)
+            searches += 1
+            time.sleep(0.05)
+    assert writer.returncode == 0
+    assert searches >= 5 and seen == sorted(seen) and 0 < seen[0] < seen[-1]  # answers while it grows, never less
+
+
 def _content(db: Path) -> list[tuple]:
     conn = sqlite3.connect(db)
     try:
