@@ -235,3 +235,12 @@ def test_cli_prints_one_line_and_fails(tmp_path: Path) -> None:
     assert result.exit_code != 0 and isinstance(result.exception, (SystemExit, type(None)))
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "deep.json: age: a number of 5000 digits" in lines[0], result.output
+
+
+def test_an_observation_named_only_by_blank_text_is_reported_not_a_traceback() -> None:
+    """Found by `make fuzz`: a code whose text is blank ("code": {"text": " "})."""
+    doc = json.loads((PATIENTS / "bundle_crc.json").read_text("utf-8"))
+    obs = next(e["resource"] for e in doc["entry"] if e["resource"].get("id") == "obs-bp")
+    obs["code"] = {"text": " "}
+    facts = load_patient(json.dumps(doc))
+    assert facts.diagnoses and any("not one we read" in p.message for p in facts.problems)

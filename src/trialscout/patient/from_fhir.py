@@ -196,7 +196,7 @@ class _Reader:
             self.lab(res, facts, codes, text)
         elif any(c in table["pregnancy"] + table["breastfeeding"] + table["menopause"] for c in codes):
             self.pregnancy(res, facts, codes)
-        elif biomarker_name(text.split()[0] if text else ""):
+        elif biomarker_name(next(iter(text.split()), "")):
             self.biomarker(res, facts, text)
         else:
             self.problems.append(Problem(field=self.field(res, "code"), severity="warning",
