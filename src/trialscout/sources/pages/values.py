@@ -143,7 +143,7 @@ def agerange(raw: str) -> dict[str, Any] | None:
 def sex(raw: str) -> enums.Sex | None:
     if nz.is_none_word(raw):
         return None
-    return nz.to_sex(raw) or nz.to_sex(raw.split()[0])
+    return nz.to_sex(raw) or nz.to_sex(next(iter(raw.split()), ""))
 
 
 def masking(raw: str) -> dict[str, Any] | None:
