@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import FIXTURES
 
 TRIALSCOUT = Path(sys.executable).with_name("trialscout")
 
@@ -197,3 +200,35 @@ def test_pages_convert_and_explain() -> None:
     assert "no NCT ID" in partial.stderr and "NCT03838718" not in partial.stdout
     explained = run("convert", "--explain", str(SEEDS / "000_f1e35e3a65172f8b.txt")).stdout
     assert "layout:" in explained and "line 1: Viewing Study NCT07295132" in explained
+
+
+def _modules_after(*argv: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running `trialscout ARGV`."""
+    code = ("import sys\nfrom trialscout.cli import app\n"
+            f"try:\n    app({list(argv)!r})\nexcept SystemExit:\n    pass\n"
+            "print('\\n'.join(sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return set(done.stdout.split())
+
+
+HEAVY = ("fastapi", "starlette", "fhir", "uvicorn", "dask", "ir_measures", "trialscout.match", "trialscout.criteria",
+         "trialscout.patient", "trialscout.api")
+
+
+def test_help_and_search_do_not_import_the_web_stack_fhir_or_the_matcher(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    subprocess.run([sys.executable, "-m", "trialscout.cli", "ingest", str(FIXTURES / "xml"), "--db", str(db)],
+                   check=True, capture_output=True, timeout=300)
+    for argv in (["--help"], ["search", "cancer", "--db", str(db)], ["show", "NCT00000188", "--db", str(db)]):
+        loaded = _modules_after(*argv)
+        assert not [m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(HEAVY)], argv
+
+
+def test_the_cli_lists_match_the_library() -> None:
+    from trialscout import cli, ingest, sources
+    from trialscout.console import policy_names
+    from trialscout.match.policy import names
+
+    assert cli.FORMATS == sources.FORMATS
+    assert policy_names() == names()
+    assert inspect.signature(cli.ingest).parameters["batch_size"].default == ingest.BATCH_SIZE

@@ -7,33 +7,25 @@ import sys
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trialscout import __version__
-from trialscout.api.cli import serve_command
-from trialscout.app import Trialscout, derive_criteria
-from trialscout.console import err, out, reports_errors
-from trialscout.criteria import parse_criteria
+from trialscout.console import err, out, policy_names, reports_errors
 from trialscout.errors import TrialscoutError
-from trialscout.evaluation.cli import eval_app
-from trialscout.ingest import BATCH_SIZE
-from trialscout.ingest import ingest as run_ingest
-from trialscout.match.policy import names as policy_names
-from trialscout.model.patient import PatientFacts
-from trialscout.patient import describe as describe_patient
-from trialscout.patient import load_patient
-from trialscout.patient import to_json as patient_to_json
-from trialscout.render import criteria_view, match_view, study_summary
+from trialscout.evaluation_cli import eval_app
 from trialscout.screening_cli import screen_command
-from trialscout.search import build_filters
-from trialscout.search.related import related as find_related
-from trialscout.search.request import SearchRequest
-from trialscout.search.request import run as run_request
-from trialscout.sources import FORMATS, iter_items
-from trialscout.store import default_db_path, open_store
+from trialscout.serve_cli import serve_command
+
+if TYPE_CHECKING:
+    from trialscout.model.patient import PatientFacts
+
+# Every command imports what it needs when it runs: `--help`, `search` and `show` never pay for the web stack, the
+# FHIR models or the criteria engine (bench/bench_startup.py measures it).
+FORMATS = ("auto", "ctgov-json", "ctgov-xml", "page")
+"""The --format choices (the same as trialscout.sources.FORMATS; a test keeps them equal)."""
+
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="trialscout: find and explain clinical trials for cancer patients (offline).")
@@ -60,6 +52,8 @@ def convert(
     A page that lacks something a stored record needs (its own NCT ID) is still printed with what was read,
     and a warning; records that could not be read at all make the exit status 1.
     """
+    from trialscout.sources import iter_items
+
     if explain:
         _explain_pages(paths)
         return
@@ -98,9 +92,15 @@ def ingest(
                                                       "(default: beside the database).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000,
                                             help="Records per transaction: an interrupted ingest loses at most "
-                                                 "one batch (a re-run stores it).")] = BATCH_SIZE,
+                                                 "one batch (a re-run stores it).")] = 500,  # ingest.BATCH_SIZE
 ) -> None:
     """Store records (upsert by NCT ID, newer last-update wins); ends with read/inserted/updated/unchanged/rejected."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trialscout.app import derive_criteria
+    from trialscout.ingest import ingest as run_ingest
+    from trialscout.store import default_db_path, open_store
+
     sources = list(paths or []) + ([bundled_sample()] if sample else [])
     if not sources:
         raise TrialscoutError("nothing to ingest: give PATHs or --sample")
@@ -148,6 +148,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print the ClinicalTrials.gov v2 JSON.")] = False,
 ) -> None:
     """Show one stored study: a readable summary, or its v2 JSON."""
+    from trialscout.render import study_summary
+    from trialscout.store import open_store
+
     with open_store(db, readonly=True) as store:
         study = store.get(nct_id.strip())
     if as_json:
@@ -195,6 +198,10 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """Search with ClinicalTrials.gov's query areas and filters: BM25 ranking, sorting, paging, facets."""
+    from trialscout.search.request import SearchRequest
+    from trialscout.search.request import run as run_request
+    from trialscout.store import open_store
+
     req = SearchRequest(term=text or None, cond=cond, intr=intr, titles=titles, outcomes=outcomes, spons=sponsor,
                         locn=locn, statuses=status or [], phases=phase or [], study_types=study_type or [],
                         sex=sex, age=age, countries=country or [], geo=f"distance({near},{within})" if near else geo,
@@ -239,6 +246,10 @@ def criteria(
     as_json: Annotated[bool, typer.Option("--json", help="The structured criteria JSON contract.")] = False,
 ) -> None:
     """The trial's eligibility criteria, each with what was understood (typed constraints) or not."""
+    from trialscout.app import Trialscout
+    from trialscout.criteria import parse_criteria
+    from trialscout.render import criteria_view
+
     path = Path(target)
     if path.exists():
         found = [(nct, parse_criteria(text)) for nct, text in _criteria_texts(path)]
@@ -260,6 +271,8 @@ def criteria(
 
 def _criteria_texts(path: Path) -> list[tuple[str, str]]:
     """(label, criteria text) for each record in a file; a page without an NCT ID still gives its text."""
+    from trialscout.sources import iter_items
+
     texts = []
     for item in iter_items([path]):
         if item.study is not None:
@@ -281,6 +294,9 @@ def patient(
     as_json: Annotated[bool, typer.Option("--json", help="The PatientFacts JSON.")] = False,
 ) -> None:
     """Show what was understood from a patient record (nothing is stored or logged)."""
+    from trialscout.patient import describe as describe_patient
+    from trialscout.patient import to_json as patient_to_json
+
     facts = _load_patient(source)
     if as_json:
         sys.stdout.write(patient_to_json(facts) + "\n")
@@ -289,6 +305,8 @@ def patient(
 
 
 def _load_patient(source: Path) -> PatientFacts:
+    from trialscout.patient import load_patient
+
     if str(source) == "-":
         return load_patient(sys.stdin.read())
     return load_patient(source)
@@ -311,6 +329,10 @@ def match(
     as_json: Annotated[bool, typer.Option("--json", help="The match JSON contract.")] = False,
 ) -> None:
     """Rank trials for a patient: a verdict per criterion with evidence, a verdict and score per trial."""
+    from trialscout.app import Trialscout
+    from trialscout.render import match_view
+    from trialscout.search import build_filters
+
     facts = _load_patient(patient_file)
     for problem in facts.problems:
         err.print(f"patient: {problem.field}: {problem.message}", markup=False)
@@ -324,8 +346,6 @@ def match(
 
 
 app.add_typer(eval_app, name="eval")
-
-
 app.command(name="screen")(screen_command)
 app.command(name="serve")(serve_command)
 
@@ -339,6 +359,9 @@ def related(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output.")] = False,
 ) -> None:
     """The stored trials most like this one, each with what they share (conditions, interventions, design)."""
+    from trialscout.search.related import related as find_related
+    from trialscout.store import open_store
+
     with open_store(db, readonly=True) as store:
         found = find_related(store, nct_id.strip().upper(), limit=limit)
     if as_json:

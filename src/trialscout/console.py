@@ -11,6 +11,16 @@ from rich.console import Console
 
 from trialscout.errors import TrialscoutError
 
+
+def policy_names() -> tuple[str, ...]:
+    """The absence policies, for help texts: read from the rules file itself (as trialscout.match.policy.names does),
+    so that `--help` does not import the matcher."""
+    import json
+    from importlib import resources
+
+    rules = resources.files("trialscout").joinpath("match/rules/policy.json").read_text("utf-8")
+    return tuple(json.loads(rules)["policies"])
+
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from trialscout.console import err, out, reports_errors
-from trialscout.match.policy import names as policy_names
-from trialscout.screening import ScreenReport, TrialSelection, screen
-from trialscout.search import build_filters
+from trialscout.console import err, out, policy_names, reports_errors
+
+if TYPE_CHECKING:
+    from trialscout.screening import ScreenReport
 
 
 @reports_errors(interrupted="interrupted: completed patients are kept; run the same command again to finish")
@@ -40,6 +40,9 @@ def screen_command(
 
     Resumable: run the same command again after an interruption and only the unfinished patients are screened.
     """
+    from trialscout.screening import TrialSelection, screen
+    from trialscout.search import build_filters
+
     selection = TrialSelection(query=query, nct_ids=tuple(trial or ()),
                                filters=None if not (status or phase) else
                                build_filters(statuses=status or [], phases=phase or []))

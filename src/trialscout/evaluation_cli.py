@@ -8,19 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from trialscout.app import Trialscout, derive_criteria
 from trialscout.console import err, out, reports_errors
 from trialscout.errors import TrialscoutError
-from trialscout.evaluation import evaluate_collection, format_table
-from trialscout.evaluation.annotations import read_annotations
-from trialscout.evaluation.criteria import format_report, write_answers
-from trialscout.evaluation.criteria import run as run_criteria
-from trialscout.ingest import ingest as run_ingest
-from trialscout.match.policy import names
-from trialscout.patient.topics import read_topics
-from trialscout.store import default_db_path, open_store
 
 eval_app = typer.Typer(add_completion=False, invoke_without_command=True, no_args_is_help=False,
                        help="Measure trialscout on data it was not written for: `trec` (retrieval, the default "
@@ -68,6 +58,14 @@ def eval_command(
 
 def _eval(topics: Path, qrels: Path, corpus: list[Path], db: Path | None, run: Path | None,
           limit_topics: int | None, as_json: bool) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trialscout.app import Trialscout, derive_criteria
+    from trialscout.evaluation import evaluate_collection, format_table
+    from trialscout.ingest import ingest as run_ingest
+    from trialscout.patient.topics import read_topics
+    from trialscout.store import default_db_path, open_store
+
     for path in (topics, qrels, *corpus):
         if not path.exists():
             raise TrialscoutError("no such file", where=str(path))
@@ -107,6 +105,13 @@ def eval_criteria_command(
     """Every annotated criterion through the real pipeline (note -> facts; criterion -> constraints -> verdict),
     scored against the expert: accuracy beside the file's other system and the always-eligible baseline, the
     confusion table, decided rows, fails, evidence sentences, time per criterion."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from trialscout.evaluation.annotations import read_annotations
+    from trialscout.evaluation.criteria import format_report, write_answers
+    from trialscout.evaluation.criteria import run as run_criteria
+    from trialscout.match.policy import names
+
     rows = read_annotations(annotations)[:limit]
     policies = policy or list(names())
     reports = []

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from trialscout.api.settings import ApiSettings
 from trialscout.errors import TrialscoutError
+
+if TYPE_CHECKING:
+    from trialscout.api.settings import ApiSettings
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -34,6 +36,7 @@ def serve_command(
     import uvicorn
 
     from trialscout.api import create_app
+    from trialscout.api.settings import ApiSettings
 
     settings = ApiSettings(db=db, host=host, port=port, api_key=api_key or None)
     try:
