@@ -94,3 +94,16 @@ def test_expanded_expressions_stay_safe(sample: SqliteStore, text: str) -> None:
     expression = expanded_expression(text)
     assert expression is None or "*" not in expression.replace('"*"', "")
     assert run(sample, SearchRequest(cond=text)).total is not None
+
+
+def test_the_shipped_lexicon_is_current_and_the_same_as_a_fresh_build() -> None:
+    import gzip
+    import json
+    from importlib import resources
+
+    from trialscout.search import expand
+
+    shipped = json.loads(gzip.decompress(resources.files("trialscout.search").joinpath(
+        expand.LEXICON_FILE).read_bytes()))
+    assert shipped["sources_sha256"] == expand.sources_fingerprint(), "run scripts/make_search_lexicon.py"
+    assert expand.lexicon() == expand.build_lexicon()

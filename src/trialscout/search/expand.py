@@ -5,6 +5,8 @@ its subtypes, and the MeSH headings records are indexed under ("NSCLC" → "non-
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -38,10 +40,43 @@ def rules() -> dict:
     return json.loads(resources.files("trialscout.search").joinpath("rules/expansions.json").read_text("utf-8"))
 
 
+LEXICON_FILE = "rules/lexicon.json.gz"
+"""The lexicon as built from its sources, shipped so that a search does not rebuild it at every start (a tenth of
+a second); written by scripts/make_search_lexicon.py and used only while its sources are unchanged."""
+_SOURCES = (("trialscout.vocab", "oncotree.json"), ("trialscout.vocab", "oncotree_phrases.json"),
+            ("trialscout.vocab", "do_cancer.json"), ("trialscout.vocab", "drugs.json"),
+            ("trialscout.search", "rules/expansions.json"))
+
+Lexicon = dict[tuple[str, ...], tuple[tuple[str, ...], ...]]
+
+
 @cache
-def lexicon() -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
-    """Phrase (as words) → the phrases it also means. Built once from OncoTree, the Disease Ontology cancer
-    slim, our drug classes and the expansion rules."""
+def lexicon() -> Lexicon:
+    """Phrase (as words) → the phrases it also means: the shipped build when its sources are unchanged, else built
+    now from them."""
+    shipped = resources.files("trialscout.search").joinpath(LEXICON_FILE)
+    if shipped.is_file():
+        doc = json.loads(gzip.decompress(shipped.read_bytes()))
+        if doc.get("sources_sha256") == sources_fingerprint():
+            return {tuple(p): tuple(tuple(a) for a in alts) for p, alts in doc["lexicon"]}
+    return build_lexicon()
+
+
+def sources_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for package, name in _SOURCES:
+        digest.update(resources.files(package).joinpath(name).read_bytes())
+    return digest.hexdigest()
+
+
+def lexicon_document() -> dict:
+    """What scripts/make_search_lexicon.py writes: the build and the fingerprint of what it was built from."""
+    return {"sources_sha256": sources_fingerprint(),
+            "lexicon": [[list(p), [list(a) for a in alts]] for p, alts in sorted(build_lexicon().items())]}
+
+
+def build_lexicon() -> Lexicon:
+    """Built from OncoTree, the Disease Ontology cancer slim, our drug classes and the expansion rules."""
     concepts: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
 
     def link(names: list[str]) -> None:
