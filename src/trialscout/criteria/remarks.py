@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from trialscout.criteria import context, rules
 
@@ -19,9 +19,11 @@ def permits(text: str) -> bool:
     return bool(_permission().search(" ".join(text.split())))
 
 
+@lru_cache(maxsize=1 << 16)
 def without_exceptions(text: str, ctype: str | None = None) -> str:
     """The criterion's words with what it carves out blanked ('except: basal cell carcinoma', 'due to
-    chemotherapy'): what a record says of those is no reason to question the criterion. Same length as `text`."""
+    chemotherapy'): what a record says of those is no reason to question the criterion. Same length as `text`.
+    Cached: matching asks it of the same criterion for every patient, and the ConText pass is the costly part."""
     out = list(text)
     for sc in context.scopes(text, [], ctype):
         if sc.flag == "drop":

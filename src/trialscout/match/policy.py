@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -77,6 +77,7 @@ def _cannot_tell() -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 16)
 def record_cannot_tell(text: str) -> bool:
     """Whether a criterion asks what a clinical record does not hold (insurance, languages spoken, ties to the
     investigators, a patient's plans): its silence then settles nothing, under any policy."""
