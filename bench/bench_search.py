@@ -63,6 +63,27 @@ def main() -> None:
           f"max {max(lat):.2f} ms; median matches per query {statistics.median(totals):.0f}")
     print(f"  baseline SELECT count(*): median {statistics.median(base):.2f} ms, p95 {pct(base, 95):.2f} ms; "
           f"search median is {statistics.median(lat) / statistics.median(base):.0f}x the baseline")
+    expansion_cost(args.db, [text for text, _ in queries], args.repeat)
+
+
+def expansion_cost(db: Path, texts: list[str], repeat: int) -> None:
+    """The request path the CLI and the API take (`search.request.run`), with query expansion and `--exact`,
+    interleaved per query so that both see the same cache state."""
+    from trialscout.search.request import SearchRequest, run
+
+    times: dict[bool, list[float]] = {False: [], True: []}
+    with SqliteStore(db, readonly=True) as store:
+        for text in texts:  # warm: the lexicon, the vocabularies, the page cache
+            run(store, SearchRequest(term=text, page_size=10, expand=True))
+        for _ in range(repeat):
+            for text in texts:
+                for expand in (False, True):
+                    t0 = time.perf_counter()
+                    run(store, SearchRequest(term=text, page_size=10, expand=expand))
+                    times[expand].append((time.perf_counter() - t0) * 1000)
+    exact, expanded = statistics.median(times[False]), statistics.median(times[True])
+    print(f"  request path --exact: median {exact:.2f} ms, p95 {pct(times[False], 95):.2f} ms; expanded: median "
+          f"{expanded:.2f} ms, p95 {pct(times[True], 95):.2f} ms; expanded / exact median {expanded / exact:.2f}x")
 
 
 if __name__ == "__main__":
