@@ -84,10 +84,13 @@ def record_cannot_tell(text: str) -> bool:
     return bool(_cannot_tell().search(" ".join(text.split())))
 
 
-def presumption_key(c: Constraint) -> str:
-    """What kind of absence a constraint's silence would be: its kind, or a narrower key (`metastasis_site`)."""
-    for case in _rules()["keys"].get(c.kind, []):
-        value = getattr(c, case["when"])
+def presumption_key(c: Constraint | dict[str, Any]) -> str:
+    """What kind of absence a constraint's silence would be: its kind, or a narrower key (`metastasis_site`).
+    `c` is a Constraint or its contract dict (what evidence carries): the keys read are its kind fields."""
+    contract = isinstance(c, dict)
+    kind = str(c.get("kind", "unlinked_exclusion")) if contract else c.kind
+    for case in _rules()["keys"].get(kind, []):
+        value = c.get(case["when"]) if contract else getattr(c, case["when"])
         if value is not None and ("in" not in case or value in case["in"]):
             return str(case["key"])
-    return c.kind
+    return kind

@@ -158,15 +158,6 @@ def read_bytes(path: Path) -> bytes:
         raise SourceError(f"cannot read file ({exc.strerror})", where=str(path)) from exc
 
 
-def decode_text(where: str, data: bytes) -> str:
-    """UTF-8 (with or without BOM); a clear error for anything else."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})",
-                          where=where) from exc
-
-
 def peek(path: Path, n: int = 4096) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(n)

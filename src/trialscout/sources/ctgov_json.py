@@ -10,7 +10,7 @@ from typing import IO, Any
 from trialscout import json_limits
 from trialscout.errors import RecordError, SourceError
 from trialscout.sources import json_split
-from trialscout.sources.base import SourceItem, decode_text, study_item
+from trialscout.sources.base import SourceItem, study_item
 
 
 def looks_like(head: bytes) -> bool:
@@ -60,7 +60,7 @@ def parse_document(where: str, data: bytes) -> Iterator[SourceItem]:
 
 def _loads(where: str, data: bytes, depth: int | None = None) -> Any:
     """One JSON document under the limits of `json_limits`; every failure a RecordError naming `where`."""
-    return json_limits.loads(decode_text(where, data), where, RecordError, depth=depth)
+    return json_limits.loads(data, where, RecordError, depth=depth)
 
 
 def _sniff_layout(fh: IO[bytes]) -> str:

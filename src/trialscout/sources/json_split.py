@@ -44,9 +44,7 @@ class Piece:
 def top_level_keys(head: bytes) -> Iterator[str]:
     """The keys of a top-level JSON object as they appear in `head` (a file's first bytes); stops at the end of
     `head`. Used to tell a single study from a page of studies without parsing either."""
-    scan = _Scanner(head)
-    for key, _pos in scan.object_keys():
-        yield key
+    yield from _Scanner(head).object_keys()
 
 
 def iter_array(fh: IO[bytes], key: str | None) -> Iterator[Piece]:
@@ -62,7 +60,7 @@ def iter_array(fh: IO[bytes], key: str | None) -> Iterator[Piece]:
 
 
 class _Oversize(Exception):
-    pass
+    """A record grew past MAX_RECORD_BYTES before its end was found."""
 
 
 class _Scanner:
@@ -121,8 +119,8 @@ class _Scanner:
             if not self._more():
                 return None
 
-    def object_keys(self) -> Iterator[tuple[str, int]]:
-        """Top-level keys of an object: (key, offset just after it)."""
+    def object_keys(self) -> Iterator[str]:
+        """The top-level keys of an object, in order; `pos` is just after each when it is yielded."""
         if self._peek() != ord("{"):
             return
         self.pos += 1
@@ -131,7 +129,7 @@ class _Scanner:
             if token[:1] == b'"':
                 if depth == 1 and self._peek() == ord(":"):
                     try:
-                        yield json.loads(token), self.pos
+                        yield json.loads(token)
                     except ValueError:
                         return
             else:
@@ -140,7 +138,7 @@ class _Scanner:
                     return
 
     def seek_array(self, key: str | None) -> bool:
-        if key is not None and not any(found == key for found, _ in self.object_keys()):
+        if key is not None and key not in self.object_keys():  # stops just after the key
             return False
         if key is not None:
             self.pos += 1  # the colon after the key
