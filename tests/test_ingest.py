@@ -84,4 +84,4 @@ def test_criteria_stored_by_another_engine_are_parsed_again_and_replaced_on_rein
         report = ingest(store, [BUNDLED_SAMPLE], derive=derive_criteria)
         assert report.unchanged == report.read and report.inserted == report.updated == 0
         assert store.get_derived(nct, CRITERIA_ENGINE) == engine_version()
-        assert len(store.get_derived(nct, CRITERIA)) == len(fresh)
+        assert len(store.get_derived(nct, CRITERIA)["criteria"]) == len(fresh)

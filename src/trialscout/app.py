@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trialscout.match import criteria_for, expansion_words, match_study, query_words
+from trialscout.match import criteria_for, expansion_words, match_study, match_trial, query_words
 from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
+from trialscout.model.compiled import FORMAT as COMPILED_FORMAT
+from trialscout.model.compiled import CompiledTrial, compile_trial, is_compiled, load_trial, to_model
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
@@ -45,9 +47,10 @@ MATCH_PACKAGES = (*CRITERIA_PACKAGES, "trialscout.patient", "trialscout.match")
 @cache
 def engine_version(packages: tuple[str, ...] = CRITERIA_PACKAGES) -> str:
     """A fingerprint of the engine: the code, rules and vocabularies of `packages` (by default those that parse
-    criteria). Criteria stored by another version are parsed again when read, and replaced at the next ingest;
-    with `MATCH_PACKAGES` it fingerprints every verdict (screening output resumes only under the same one)."""
-    digest = hashlib.sha256()
+    criteria), and the layout the compiled criteria are stored in. Criteria stored by another version are parsed
+    again when read, and replaced at the next ingest; with `MATCH_PACKAGES` it fingerprints every verdict
+    (screening output resumes only under the same one)."""
+    digest = hashlib.sha256(f"compiled criteria format {COMPILED_FORMAT}".encode())
     for package in packages:
         root = resources.files(package)
         files = sorted((p for p in Path(str(root)).rglob("*") if p.suffix in _ENGINE_FILES and p.is_file()),
@@ -58,18 +61,29 @@ def engine_version(packages: tuple[str, ...] = CRITERIA_PACKAGES) -> str:
 
 
 def derive_criteria(study: Study) -> dict[str, Any]:
-    """What ingest stores beside each study: its structured criteria (so matching never re-parses)."""
+    """What ingest stores beside each study: its criteria, parsed and compiled (`model.compiled`), so matching
+    never parses them again nor reads the study."""
     from trialscout.criteria import parse_criteria
 
-    return {CRITERIA: [c.model_dump(mode="json") for c in parse_criteria(study.eligibility_text or "")],
-            CRITERIA_ENGINE: engine_version()}
+    block = study.eligibility_text or ""
+    em = study.eligibility
+    doc = compile_trial(study.nct_id, study.brief_title, block, parse_criteria(block),
+                        minimum_age=em.minimumAge if em else None, maximum_age=em.maximumAge if em else None,
+                        sex=em.sex.value if em and em.sex else None)
+    return {CRITERIA: doc, CRITERIA_ENGINE: engine_version()}
 
 
-def stored_criteria(store: SqliteStore, nct_id: str) -> list[dict[str, Any]] | None:
-    """The criteria stored at ingest, if this engine parsed them; None means: parse them now."""
-    docs = store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE))
-    found: list[dict[str, Any]] | None = docs.get(CRITERIA) if docs.get(CRITERIA_ENGINE) == engine_version() else None
-    return found
+def stored_trial(store: SqliteStore, nct_id: str) -> CompiledTrial | None:
+    """The trial as compiled at ingest, if this engine compiled it; None means: parse its criteria now."""
+    return current_compiled(store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE)))
+
+
+def current_compiled(docs: dict[str, Any]) -> CompiledTrial | None:
+    """The compiled trial among a study's derived documents, if this engine wrote it in this layout."""
+    doc = docs.get(CRITERIA)
+    if docs.get(CRITERIA_ENGINE) != engine_version() or not is_compiled(doc):
+        return None
+    return load_trial(doc)
 
 
 class Trialscout:
@@ -95,18 +109,23 @@ class Trialscout:
 
     def criteria(self, nct_id: str) -> list[Criterion]:
         study = self.study(nct_id)
-        return criteria_for(study, stored_criteria(self.store, study.nct_id))
+        compiled = stored_trial(self.store, study.nct_id)
+        return [to_model(c) for c in compiled.criteria] if compiled else criteria_for(study)
 
     def match_one(self, facts: PatientFacts, nct_id: str, *, relevance: float | None = None,
                   filters: StudyFilters | None = None, today: dt.date | None = None,
                   policy: str | None = None) -> TrialMatch:
         """One trial's verdicts and score. Without `relevance`, it is computed as the ranked list computes it
         (under the same `filters`), so a trial scores the same whichever way it is asked for."""
-        study = self.study(nct_id)
+        nct_id = nct_id.strip().upper()
+        compiled = stored_trial(self.store, nct_id)
+        study = None if compiled else self.study(nct_id)  # a missing trial is a NotFoundError here
         if relevance is None:
-            relevance = self.relevance(facts, [study.nct_id], filters).get(study.nct_id, 0.0)
-        crits = criteria_for(study, stored_criteria(self.store, study.nct_id))
-        return match_study(study, facts, criteria=crits, relevance=relevance, today=today, policy=policy)
+            relevance = self.relevance(facts, [nct_id], filters).get(nct_id, 0.0)
+        if compiled is not None:
+            return match_trial(compiled, facts, relevance=relevance, today=today, policy=policy)
+        assert study is not None
+        return match_study(study, facts, relevance=relevance, today=today, policy=policy)
 
     def match(self, facts: PatientFacts, *, nct_ids: list[str] | None = None, top: int = 10,
               filters: StudyFilters | None = None, candidates: int = 200,
@@ -124,6 +143,43 @@ class Trialscout:
             results = self.rank_candidates(facts, self.candidates(facts, filters, limit=candidates), today=today,
                                            policy=policy)
         return results[:top] if top else results
+
+    def match_all(self, facts: PatientFacts, *, filters: StudyFilters | None = None, top: int | None = 10,
+                  candidates: int = 200, today: dt.date | None = None, policy: str | None = None,
+                  workers: int = 1) -> AllMatches:
+        """Every stored trial (that `filters` keep) for a patient, ranked as `match` ranks candidates; the `top`
+        of them (None: all) with their explanations, the rest as summaries (an explanation is rebuilt only for a
+        trial that is shown). Trials whose record's own age range or sex the patient is outside are pruned in
+        SQL before any criterion is read: their verdict is ineligible, as full evaluation gives it (the
+        record's criterion fails, and one failing criterion makes a trial ineligible), and only that criterion
+        is shown; they rank after the others. With `workers` > 1 the trials are shared out between this process
+        and `workers` - 1 others, each reading its share from the store."""
+        absence_policy(policy)
+        base = filters or StudyFilters()
+        limits = patient_limits(facts, facts.as_of or today or dt.date.today(), base)
+        best = self._candidate_search(facts, filters, candidates).hits
+        high = max((h.score for h in best), default=0.0) or 1.0
+        job = RankJob(where=replace(base, sex=limits.sex, age_years=limits.age_years), facts=facts,
+                      relevance={h.nct_id: h.score / high for h in best}, today=today, policy=policy)
+        evaluated = _ranked_shards(self.store, job, max(1, workers))
+        evaluated.sort(key=lambda r: (-r.score, r.nct_id))
+        outside = {t.nct_id: t for t in self._outside(base, limits)}
+        pruned = sorted((RankedTrial.of(job.judge(t, pruned=True, explain=False)) for t in outside.values()),
+                        key=lambda r: (-r.relevance, r.nct_id))
+        ranked = evaluated + pruned
+        shown = [job.judge(outside[r.nct_id] if r.pruned else self._compiled(r.nct_id), pruned=r.pruned)
+                 for r in (ranked[:top] if top is not None else ranked)]
+        return AllMatches(ranked=ranked, shown=shown, evaluated=len(evaluated), pruned=len(pruned))
+
+    def _compiled(self, nct_id: str) -> CompiledTrial:
+        return stored_trial(self.store, nct_id) or load_trial(derive_criteria(self.study(nct_id))[CRITERIA])
+
+    def _outside(self, base: StudyFilters, limits: StudyFilters) -> list[CompiledTrial]:
+        """The trials `base` keeps whose record's age range or sex the patient (`limits`) is outside, reduced to
+        their record's limits."""
+        return [CompiledTrial(nct_id=nct_id, title=title, block="", criteria=[], minimum_age=record["minimumAge"],
+                              maximum_age=record["maximumAge"], sex=record["sex"])
+                for nct_id, title, record in self.store.record_limits_outside(base, limits)]
 
     def candidates(self, facts: PatientFacts, filters: StudyFilters | None = None, *,
                    limit: int = 200) -> list[Hit]:
@@ -172,6 +228,89 @@ class Trialscout:
                    for h in hits]
         results.sort(key=lambda m: (-m.score, m.nct_id))
         return results
+
+
+@dataclass(frozen=True)
+class RankedTrial:
+    """A trial's place in a ranking without its explanation: verdict, counts and score."""
+
+    nct_id: str
+    title: str | None
+    eligibility: str
+    score: float
+    relevance: float
+    counts: dict[str, int]
+    pruned: bool = False
+
+    @classmethod
+    def of(cls, m: TrialMatch) -> RankedTrial:
+        return cls(nct_id=m.nct_id, title=m.title, eligibility=m.eligibility, score=m.score, relevance=m.relevance,
+                   counts=m.counts, pruned=m.pruned)
+
+
+@dataclass(frozen=True)
+class RankJob:
+    """One patient's match against a share of the store: what each worker needs (it pickles)."""
+
+    where: StudyFilters
+    facts: PatientFacts
+    relevance: dict[str, float]
+    today: dt.date | None
+    policy: str | None
+
+    def judge(self, trial: CompiledTrial, pruned: bool = False, explain: bool = True) -> TrialMatch:
+        m = match_trial(trial, self.facts, relevance=self.relevance.get(trial.nct_id, 0.0), today=self.today,
+                        policy=self.policy, explain=explain)
+        return m.model_copy(update={"pruned": True}) if pruned else m
+
+    def rank(self, store: SqliteStore, shard: tuple[int, int] | None = None) -> list[RankedTrial]:
+        """The trials of this share (`shard`: (count, which) by row id; None: all), judged and summarised."""
+        out = []
+        for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE), shard=shard):
+            trial = current_compiled(docs) or load_trial(derive_criteria(store.get(nct_id))[CRITERIA])
+            out.append(RankedTrial.of(self.judge(trial, explain=False)))
+        return out
+
+
+def rank_shard(db: str, job: RankJob, shard: tuple[int, int]) -> list[RankedTrial]:
+    """`RankJob.rank` in a worker process, on its own read-only connection."""
+    with SqliteStore(db, readonly=True) as store:
+        return job.rank(store, shard)
+
+
+def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[RankedTrial]:
+    """The job's trials judged here, or shared between this process and `workers` - 1 others."""
+    if workers <= 1:
+        return job.rank(store)
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+    with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
+        others = [pool.submit(rank_shard, str(store.path), job, (workers, k)) for k in range(1, workers)]
+        ranked = job.rank(store, (workers, 0))
+        for future in others:
+            ranked += future.result()
+    return ranked
+
+
+@dataclass(frozen=True)
+class AllMatches:
+    """A patient against every stored trial: all of them ranked (the evaluated best first, then those pruned by
+    their record's age range or sex, by relevance), and the first of them with their explanations."""
+
+    ranked: list[RankedTrial]
+    shown: list[TrialMatch]
+    evaluated: int
+    pruned: int
+
+
+def patient_limits(facts: PatientFacts, when: dt.date, base: StudyFilters) -> StudyFilters:
+    """The pruning filter: the patient's age and sex, where known and where `base` does not already filter on
+    them (a trial's record limits are then checked by full evaluation instead)."""
+    years = facts.age_years(when) if base.age_years is None else None
+    sex = facts.sex.value if facts.sex is not None and base.sex is None else None
+    return StudyFilters(sex=sex, age_years=years)
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,20 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from trialscout.app import CRITERIA, CRITERIA_ENGINE, MATCH_PACKAGES, Trialscout, engine_version, stored_criteria
+from trialscout.app import (
+    CRITERIA,
+    CRITERIA_ENGINE,
+    MATCH_PACKAGES,
+    Trialscout,
+    current_compiled,
+    derive_criteria,
+    engine_version,
+)
 from trialscout.errors import QueryError, TrialscoutError
-from trialscout.match import criteria_for, match_study
+from trialscout.match import match_trial
 from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
-from trialscout.model.criteria import Criterion
+from trialscout.model.compiled import CompiledTrial, load_trial
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.screening_table import COLUMNS, LIST_SEP, ResultTable, ScreeningError, encode_rows
@@ -125,9 +133,15 @@ class TrialSource:
             return replace(self, records=tuple(_records(store, self.nct_ids)))
 
 
-def _records(store: SqliteStore, nct_ids: Iterable[str]) -> Iterator[tuple[dict[str, Any], Any]]:
+def _records(store: SqliteStore, nct_ids: Iterable[str]) -> Iterator[tuple[dict[str, Any] | None, Any]]:
+    """Each trial's compiled criteria document when this engine stored one (the study is not needed then), else
+    its study record, to parse now."""
     for nct_id in nct_ids:
-        yield store.get_json(nct_id), stored_criteria(store, nct_id)
+        docs = store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE))
+        if current_compiled(docs) is not None:
+            yield None, docs[CRITERIA]
+        else:
+            yield store.get_json(nct_id), None
 
 
 def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
@@ -144,13 +158,14 @@ def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
     return TrialSource(db=str(store.path), nct_ids=tuple(nct_ids), fingerprint=digest.hexdigest()[:32])
 
 
-Prepared = list[tuple[Study, list[Criterion]]]
+Prepared = list[CompiledTrial]
 _PREPARED: dict[str, Prepared] = {}
 _PREPARED_LOCK = threading.Lock()
 
 
 def _prepared(source: TrialSource) -> Prepared:
-    """The trials as Study objects with their criteria, built once per worker process (threads share them)."""
+    """The trials, compiled (or, where the store has no compiled criteria of this engine, as Study objects whose
+    criteria are parsed now), built once per worker process (threads share them)."""
     with _PREPARED_LOCK:
         if source.fingerprint not in _PREPARED:
             if source.records is None:
@@ -158,13 +173,14 @@ def _prepared(source: TrialSource) -> Prepared:
                     records = list(_records(store, source.nct_ids))
             else:
                 records = list(source.records)
-            trials = []
-            for doc, stored in records:
-                study = Study.from_v2(doc)
-                trials.append((study, criteria_for(study, stored)))
+            trials = [load_trial(compiled) if doc is None else _parsed(Study.from_v2(doc)) for doc, compiled in records]
             _PREPARED.clear()  # one selection per worker at a time
             _PREPARED[source.fingerprint] = trials
         return _PREPARED[source.fingerprint]
+
+
+def _parsed(study: Study) -> CompiledTrial:
+    return load_trial(derive_criteria(study)[CRITERIA])
 
 
 def _init_worker(source: TrialSource) -> None:
@@ -311,8 +327,8 @@ def screen_chunk(source: TrialSource, patients: list[PatientInput], today: dt.da
             continue
         if unused := [p.field for p in facts.problems if p.severity == "error"]:
             result.warnings.append((patient.key, "values not used in: " + ", ".join(dict.fromkeys(unused))))
-        result.rows += [match_row(patient.key, match_study(study, facts, criteria=crits, today=today, policy=policy))
-                        for study, crits in trials]
+        result.rows += [match_row(patient.key, match_trial(trial, facts, today=today, policy=policy))
+                        for trial in trials]
         result.done.append(patient.key)
     result.n_rows = len(result.rows)
     if fmt is not None:

@@ -12,14 +12,15 @@ from typing import Any
 
 from trialscout.match.evaluate import evaluate
 from trialscout.match.policy import policy as absence_policy
-from trialscout.match.structured import structured_criteria
+from trialscout.match.structured import record_criteria, structured_criteria
 from trialscout.model import Study
+from trialscout.model.compiled import CompiledTrial
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import CriterionResult, TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.vocab import oncotree
 
-__all__ = ["criteria_for", "expansion_words", "match_study", "patient_query", "query_words", "score",
+__all__ = ["criteria_for", "expansion_words", "match_study", "match_trial", "patient_query", "query_words", "score",
            "verdict_counts"]
 
 RELEVANCE_WEIGHT = 1.0
@@ -68,11 +69,26 @@ def match_study(study: Study, facts: PatientFacts, *, criteria: list[Criterion] 
     """Every criterion of the trial (its written ones, then its record's age range and sex) against the facts,
     under an absence policy (`default` or `strict`, see `match/rules/policy.json`)."""
     crits = (criteria if criteria is not None else criteria_for(study)) + structured_criteria(study)
+    return _match(study.nct_id, study.brief_title, study.eligibility_text or "", crits, facts, relevance, today,
+                  policy)
+
+
+def match_trial(trial: CompiledTrial, facts: PatientFacts, *, relevance: float = 0.0, today: dt.date | None = None,
+                policy: str | None = None, explain: bool = True) -> TrialMatch:
+    """`match_study` on a trial's compiled form (`model.compiled`): the same verdicts, without the Study. Without
+    `explain`, the verdicts, counts and score are the same, the criteria unordered and not fully explained (see
+    `evaluate`)."""
+    crits = [*trial.criteria, *record_criteria(trial.minimum_age, trial.maximum_age, trial.sex)]
+    return _match(trial.nct_id, trial.title, trial.block, crits, facts, relevance, today, policy, explain)
+
+
+def _match(nct_id: str, title: str | None, block: str, crits: list[Any], facts: PatientFacts, relevance: float,
+           today: dt.date | None, policy: str | None, explain: bool = True) -> TrialMatch:
     rules = absence_policy(policy)
-    eligibility, results = evaluate(crits, study.eligibility_text or "", facts, today, rules)
+    eligibility, results = evaluate(crits, block, facts, today, rules, explain=explain)
     counts = verdict_counts(results)
     value = score(eligibility, relevance, counts)
-    return TrialMatch(nct_id=study.nct_id, title=study.brief_title, eligibility=eligibility,
+    return TrialMatch(nct_id=nct_id, title=title, eligibility=eligibility,
                       relevance=relevance, score=value, counts=counts, criteria=results, policy=rules.name)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from trialscout.criteria.remarks import without_exceptions
 from trialscout.match.facts import structured
-from trialscout.match.links import Link, links
+from trialscout.match.links import Link, criterion_links
 from trialscout.match.policy import Policy, grounds_of, presumption_key, record_cannot_tell
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import CriterionResult, Evidence
@@ -88,7 +87,7 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
         return result.model_copy(update={"verdict": "not_applicable", "computable": True, "evidence": [
             Evidence(verdict="not_applicable", reason=why, constraint={"kind": "population"},
                      criterion_text=criterion.text)]})
-    found = links(without_exceptions(criterion.text, ctype), facts)
+    found = criterion_links(criterion.text, ctype, facts)
     if found:
         said = found[0]
         words = ", ".join(said.words)

@@ -9,11 +9,11 @@ from typing import Any
 
 from trialscout.criteria import rules
 from trialscout.criteria.coverage import pass_max_unread_share, unread_limit, unread_share
-from trialscout.criteria.remarks import permits, without_exceptions
+from trialscout.criteria.remarks import permits
 from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured, with_grounds
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
-from trialscout.match.links import links
+from trialscout.match.links import criterion_links
 from trialscout.match.policy import (
     Policy,
     life_expectancy_presumed_months,
@@ -166,7 +166,7 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
     # the patient's own cancer, read as a diagnosis, is no reason to question a presumed absence ('no other
     # malignancy'): a criterion on the cancer itself is decided through the diagnosis, not presumed
     own = [d.provenance.span for d in facts.diagnoses if d.provenance.span]
-    found = links(without_exceptions(criterion.text, ctype), facts, own)
+    found = criterion_links(criterion.text, ctype, facts, own)
     if found and all(link.negated for link in found):
         said = found[0]
         confirmed = [e.model_copy(update={"presumed": False, "fact": said.text, "reason": f"the record says: "
@@ -440,13 +440,19 @@ def ordered(results: list[CriterionResult]) -> list[CriterionResult]:
 
 
 def evaluate(criteria: list[Criterion], block: str, facts: PatientFacts, today: dt.date | None = None,
-             policy: Policy | str | None = None) -> tuple[Eligibility, list[CriterionResult]]:
+             policy: Policy | str | None = None, *, explain: bool = True) -> tuple[Eligibility, list[CriterionResult]]:
+    """The trial's verdict and each criterion's, failing ones first. Without `explain` the verdicts are the same
+    but the results are left in criterion order and presumed passes lack the record statements they rest on
+    (enough to rank a trial; a trial that is shown is evaluated again with them)."""
     when = facts.as_of or today or dt.date.today()
     rules = policy if isinstance(policy, Policy) else absence_policy(policy)
     if not has_record(facts):  # an empty record is not silent about anything: nothing is presumed
         rules = absence_policy("strict")
     results = [evaluate_criterion(i, c, block, facts, when, polarity(criteria, i), rules)
                for i, c in enumerate(criteria)]
+    results = combine_groups(criteria, results)
+    if not explain:
+        return trial_eligibility(results), results
     known: dict[str, list[dict[str, Any]]] = {}
-    results = [with_grounds(r, facts, known) for r in combine_groups(criteria, results)]
+    results = [with_grounds(r, facts, known) for r in results]
     return trial_eligibility(results), ordered(results)

@@ -10,6 +10,7 @@ from importlib import resources
 from typing import Any
 
 from trialscout.criteria.extract_dict import is_means
+from trialscout.criteria.remarks import without_exceptions
 from trialscout.criteria.text import word_key
 from trialscout.model.patient import PatientFacts
 from trialscout.patient.context import Context
@@ -148,3 +149,10 @@ def links(text: str, facts: PatientFacts, ignore: list[tuple[int, int]] | None =
                 out.append(Link(i, sentence.span, note[sentence.span[0]:sentence.span[1]],
                                 tuple(dict.fromkeys(said)), negated))
     return out
+
+
+def criterion_links(text: str, ctype: str, facts: PatientFacts,
+                    ignore: list[tuple[int, int]] | None = None) -> list[Link]:
+    """The note sentences that speak to a criterion, its exceptions ('unless …') left out; none without notes
+    (checked first: reading the criterion's words costs more than the whole rest of a match)."""
+    return links(without_exceptions(text, ctype), facts, ignore) if facts.notes else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from trialscout.model import Study, age_in_years
 from trialscout.model.criteria import Constraint, Criterion
 
@@ -15,14 +17,21 @@ def structured_criteria(study: Study) -> list[Criterion]:
     em = study.eligibility
     if em is None:
         return []
+    return list(record_criteria(em.minimumAge, em.maximumAge, em.sex.value if em.sex is not None else None))
+
+
+@lru_cache(maxsize=4096)
+def record_criteria(minimum_age: str | None, maximum_age: str | None, sex: str | None) -> tuple[Criterion, ...]:
+    """The criteria of a record's age range (`18 Years`, `70 Years`) and sex (`FEMALE`, `MALE`, `ALL`); cached:
+    a registry has few distinct ranges, and the criteria are only read."""
     out: list[Criterion] = []
-    lo, hi = age_in_years(em.minimumAge), age_in_years(em.maximumAge)
+    lo, hi = age_in_years(minimum_age), age_in_years(maximum_age)
     if lo is not None or hi is not None:
-        text = f"Age: {em.minimumAge or 'no minimum'} to {em.maximumAge or 'no maximum'} (trial record)"
+        text = f"Age: {minimum_age or 'no minimum'} to {maximum_age or 'no maximum'} (trial record)"
         out.append(Criterion(type="inclusion", text=text, span=(0, 0), section="eligibility module",
                              constraints=[Constraint(kind="age", span=(0, 0), min_years=lo, max_years=hi)]))
-    if em.sex is not None and em.sex.value != "ALL":
-        out.append(Criterion(type="inclusion", text=f"Sex: {em.sex.value} (trial record)", span=(0, 0),
+    if sex is not None and sex != "ALL":
+        out.append(Criterion(type="inclusion", text=f"Sex: {sex} (trial record)", span=(0, 0),
                              section="eligibility module",
-                             constraints=[Constraint(kind="sex", span=(0, 0), sex=em.sex.value)]))
-    return out
+                             constraints=[Constraint(kind="sex", span=(0, 0), sex=sex)]))
+    return tuple(out)

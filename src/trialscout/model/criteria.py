@@ -144,24 +144,34 @@ class Constraint(BaseModel):
         return _is_computable(self)
 
     def kind_fields(self) -> dict[str, Any]:
-        return {f: getattr(self, f) for f in KIND_FIELDS[self.kind] if getattr(self, f) is not None}
+        return kind_fields_of(self)
 
     def to_contract(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "kind": self.kind,
-            "span": [self.span[0], self.span[1]],
-            "negated": self.negated,
-            "hypothetical": self.hypothetical,
-            "historical": self.historical,
-        }
-        out.update(self.kind_fields())
-        return out
+        return constraint_contract(self)
 
 
 KIND_FIELDS_ALL: tuple[str, ...] = tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
 
 
-def _is_computable(c: Constraint) -> bool:
+def kind_fields_of(c: Any) -> dict[str, Any]:
+    """The kind's fields that are set, of a Constraint or its compiled form (`model.compiled`)."""
+    return {f: v for f in KIND_FIELDS[c.kind] if (v := getattr(c, f)) is not None}
+
+
+def constraint_contract(c: Any) -> dict[str, Any]:
+    """The contract form of a Constraint or its compiled form."""
+    out: dict[str, Any] = {
+        "kind": c.kind,
+        "span": [c.span[0], c.span[1]],
+        "negated": c.negated,
+        "hypothetical": c.hypothetical,
+        "historical": c.historical,
+    }
+    out.update(kind_fields_of(c))
+    return out
+
+
+def _is_computable(c: Any) -> bool:
     if c.kind in NEVER_COMPUTABLE:
         return False
     if c.kind == "pregnancy":
@@ -214,18 +224,23 @@ class Criterion(BaseModel):
         return any(c.computable for c in self.constraints)
 
     def to_contract(self) -> dict[str, Any]:
-        """The contract form; `group` and `parent` only when set (older readers may ignore them)."""
-        out: dict[str, Any] = {
-            "type": self.type,
-            "text": self.text,
-            "span": [self.span[0], self.span[1]],
-            "computable": self.computable,
-            "constraints": [c.to_contract() for c in self.constraints],
-        }
-        if self.unread:
-            out["unread"] = self.unread
-        if self.group:
-            out["group"] = self.group
-        if self.parent is not None:
-            out["parent"] = self.parent
-        return out
+        return criterion_contract(self)
+
+
+def criterion_contract(c: Any) -> dict[str, Any]:
+    """The contract form of a Criterion or its compiled form; `group` and `parent` only when set (older readers
+    may ignore them)."""
+    out: dict[str, Any] = {
+        "type": c.type,
+        "text": c.text,
+        "span": [c.span[0], c.span[1]],
+        "computable": c.computable,
+        "constraints": [k.to_contract() for k in c.constraints],
+    }
+    if c.unread:
+        out["unread"] = list(c.unread)
+    if c.group:
+        out["group"] = c.group
+    if c.parent is not None:
+        out["parent"] = c.parent
+    return out

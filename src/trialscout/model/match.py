@@ -104,6 +104,10 @@ class TrialMatch(BaseModel):
     policy: str = "default"
     """The absence policy the verdicts were given under (`default` presumes what a full record would mention;
     `strict` presumes nothing)."""
+    pruned: bool = False
+    """Decided before any written criterion was read: the patient is outside the trial record's own age range or
+    sex. The verdict (ineligible) is the one full evaluation gives; `criteria` and `counts` hold the record's
+    criteria only."""
 
     @property
     def to_confirm(self) -> int:
@@ -122,4 +126,4 @@ class TrialMatch(BaseModel):
         return {"nct_id": self.nct_id, "eligibility": self.eligibility, "score": round(self.score, 6),
                 "title": self.title, "relevance": round(self.relevance, 6), "counts": self.counts,
                 "to_confirm": self.to_confirm, "summary": self.summary, "policy": self.policy,
-                "criteria": [c.to_contract() for c in self.criteria]}
+                "criteria": [c.to_contract() for c in self.criteria], **({"pruned": True} if self.pruned else {})}

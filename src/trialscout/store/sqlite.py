@@ -260,6 +260,37 @@ class SqliteStore:
             f"AND d.kind IN ({', '.join('?' * len(kinds))})", (nct_id.upper(), *kinds)).fetchall()
         return {kind: json.loads(doc) for kind, doc in rows}
 
+    def derived_where(self, filters: StudyFilters, kinds: tuple[str, ...], *, shard: tuple[int, int] | None = None
+                      ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every study the filters keep, in NCT ID order, with its derived documents of these kinds (absent ones
+        left out): one query, one pass over the store, and no study JSON read. `shard` (count, which) keeps the
+        rows whose id modulo `count` is `which`, to share the studies out between processes."""
+        where, params = filter_sql(filters)
+        if shard is not None:
+            where = " AND ".join(filter(None, [where, "s.id % ? = ?"]))
+            params = [*params, *shard]
+        joins = " ".join(f"LEFT JOIN derived d{i} ON d{i}.study_id = s.id AND d{i}.kind = ?" for i in range(len(kinds)))
+        columns = ", ".join(f"d{i}.json" for i in range(len(kinds)))
+        sql = f"SELECT s.nct_id, {columns} FROM studies s {joins} {'WHERE ' + where if where else ''} ORDER BY s.nct_id"
+        for nct_id, *docs in self.conn.execute(sql, (*kinds, *params)):
+            yield nct_id, {k: json.loads(d) for k, d in zip(kinds, docs, strict=True) if d is not None}
+
+    def record_limits_outside(self, filters: StudyFilters, limits: StudyFilters
+                              ) -> Iterator[tuple[str, str | None, dict[str, str | None]]]:
+        """The studies the filters keep and `limits` (a patient's age and sex) drop, in NCT ID order: NCT ID,
+        brief title, and the record's age range and sex as the record spells them (`minimumAge`, `maximumAge`,
+        `sex`)."""
+        where, params = filter_sql(filters)
+        outside, outside_params = filter_sql(limits)
+        if not outside:
+            return
+        module = "$.protocolSection.eligibilityModule"
+        sql = (f"SELECT s.nct_id, s.brief_title, json_extract(s.json, '{module}.minimumAge'), "
+               f"json_extract(s.json, '{module}.maximumAge'), s.sex FROM studies s "
+               f"WHERE NOT ({outside}) {'AND ' + where if where else ''} ORDER BY s.nct_id")
+        for nct_id, title, low, high, sex in self.conn.execute(sql, (*outside_params, *params)):
+            yield nct_id, title, {"minimumAge": low, "maximumAge": high, "sex": sex}
+
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
 
