@@ -13,6 +13,7 @@ models), not again when they are read.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,8 +49,11 @@ class CompiledConstraint(_Plain):
     span: tuple[int, int]
 
     def __init__(self, fields: dict[str, Any]) -> None:
-        self.__dict__.update(fields)
-        self.span = tuple(fields["span"])  # type: ignore[assignment]
+        # the words a registry repeats in every trial ('lab', '>=', '10*9/L', 'platelets') are shared, not held
+        # once per constraint
+        own = {key: sys.intern(value) if type(value) is str else value for key, value in fields.items()}
+        own["span"] = tuple(own["span"])
+        self.__dict__ = own
 
     @property
     def computable(self) -> bool:
@@ -71,7 +75,6 @@ class CompiledCriterion(_Plain):
     """A `Criterion` as matching reads it (same attributes, `computable`, `to_contract`)."""
 
     type: str
-    text: str
     span: tuple[int, int]
     constraints: list[CompiledConstraint]
     section: str | None = None
@@ -81,11 +84,23 @@ class CompiledCriterion(_Plain):
     group: str | None = None
 
     def __init__(self, fields: dict[str, Any], block: str) -> None:
-        self.__dict__.update(fields)
-        self.span = (start, end) = tuple(fields["span"])  # type: ignore[assignment]
-        if "text" not in fields:
-            self.text = block[start:end]
-        self.constraints = [CompiledConstraint(c) for c in fields.get("constraints", ())]
+        own = dict(fields)
+        own["span"] = tuple(own["span"])
+        own["_block"] = block  # the text is the block's words at the span, unless stored: sliced when read
+        own["constraints"] = [CompiledConstraint(c) for c in own.get("constraints", ())]
+        self.__dict__ = own
+
+    @property
+    def text(self) -> str:
+        fields = self.__dict__
+        return fields["text"] if "text" in fields else self._block[self.span[0]:self.span[1]]
+
+    def fields(self) -> dict[str, Any]:
+        """The criterion's set fields, as the pydantic model takes them."""
+        out = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        out["text"] = self.text
+        out["constraints"] = [dict(c.__dict__) for c in self.constraints]
+        return out
 
     @property
     def computable(self) -> bool:
@@ -149,5 +164,4 @@ def load_trial(doc: dict[str, Any]) -> CompiledTrial:
 
 def to_model(c: CompiledCriterion) -> Criterion:
     """The validated pydantic form of a compiled criterion (for display and the JSON contract)."""
-    fields = {**c.__dict__, "constraints": [k.__dict__ for k in c.constraints]}
-    return Criterion.model_validate(fields)
+    return Criterion.model_validate(c.fields())

@@ -1,0 +1,128 @@
+"""Matching a patient against every stored trial: compiled criteria, the pruning query, and verdicts that equal a
+full evaluation of every trial of the bundled sample, parsed afresh from its Study."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from trialscout.app import CRITERIA, Trialscout
+from trialscout.criteria import parse_criteria
+from trialscout.match import match_study
+from trialscout.model.compiled import compile_trial, is_compiled, load_trial, to_model
+from trialscout.patient import from_json, load_patient
+from trialscout.store import SqliteStore, StudyFilters
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PATIENTS = [FIXTURES / "cohort/patients/breast_her2.json", FIXTURES / "cohort/patients/ovarian_frail.json",
+            FIXTURES / "patients/valid.json"]
+NOTE = Path(__file__).resolve().parents[1] / "src/trialscout/data/demo-note.txt"
+AS_OF = dt.date(2024, 6, 1)
+
+
+def _facts(path: Path):
+    facts = load_patient(path)
+    facts.as_of = facts.as_of or AS_OF
+    return facts
+
+
+def _without_rank(contract: dict) -> dict:
+    return {k: v for k, v in contract.items() if k not in ("score", "relevance", "pruned")}
+
+
+@pytest.fixture(scope="module")
+def full_evaluation(served_db: Path) -> dict[str, tuple]:
+    """Every stored trial as a Study with criteria parsed now from its text: the reference, no compiled form."""
+    with SqliteStore(served_db, readonly=True) as store:
+        return {nct: (study := store.get(nct), parse_criteria(study.eligibility_text or ""))
+                for nct in store.nct_ids()}
+
+
+@pytest.mark.parametrize("patient", [*PATIENTS, NOTE], ids=lambda p: p.stem)
+def test_every_trial_gets_the_verdict_full_evaluation_gives(served_db: Path, full_evaluation: dict,
+                                                            patient: Path) -> None:
+    facts = _facts(patient)
+    with Trialscout(served_db) as ts:
+        found = ts.match_all(facts, top=None)
+    assert len(found.ranked) == len(found.shown) == len(full_evaluation) == found.evaluated + found.pruned
+    for m in found.shown:
+        study, crits = full_evaluation[m.nct_id]
+        full = match_study(study, facts, criteria=crits, relevance=m.relevance)
+        assert m.eligibility == full.eligibility, m.nct_id
+        if m.pruned:
+            assert m.eligibility == "ineligible"
+            assert "fail" in [c.verdict for c in m.criteria]
+        else:
+            assert _without_rank(m.to_contract()) == _without_rank(full.to_contract()), m.nct_id
+            assert m.score == pytest.approx(full.score)
+    # the summaries that rank every trial agree with the explanations rebuilt for the ones shown
+    assert [(r.nct_id, r.eligibility, r.counts, r.score) for r in found.ranked] == \
+        [(m.nct_id, m.eligibility, m.counts, m.score) for m in found.shown]
+
+
+def test_the_pruning_query_drops_exactly_the_trials_outside_the_records_age_range_or_sex(served_db: Path) -> None:
+    facts = from_json({"age": 75, "sex": "male", "as_of": "2024-06-01",
+                       "diagnoses": [{"name": "prostate adenocarcinoma"}]})
+    with Trialscout(served_db) as ts:
+        found = ts.match_all(facts, top=None)
+        pruned = {m.nct_id for m in found.shown if m.pruned}
+        with SqliteStore(served_db, readonly=True) as store:
+            outside = {nct for nct, sex, low, high in store.conn.execute(
+                "SELECT nct_id, sex, min_age_years, max_age_years FROM studies")
+                if sex == "FEMALE" or (low is not None and low > 75) or (high is not None and high < 75)}
+        assert pruned == outside and pruned
+        for m in found.shown:
+            if m.pruned:
+                assert m.criteria[0].evidence[0].constraint["kind"] in ("age", "sex")
+        # a patient whose age and sex are unknown prunes nothing
+        bare = ts.match_all(from_json({"diagnoses": [{"name": "prostate adenocarcinoma"}]}), top=3)
+        assert bare.pruned == 0 and len(bare.shown) == 3
+        # a status filter narrows the set before pruning
+        only = ts.match_all(facts, filters=StudyFilters(statuses=["RECRUITING"]), top=None)
+        with SqliteStore(served_db, readonly=True) as store:
+            recruiting = store.conn.execute("SELECT count(*) FROM studies WHERE overall_status = 'RECRUITING'")
+            assert len(only.ranked) == recruiting.fetchone()[0]
+
+
+def test_worker_processes_give_the_same_ranking(served_db: Path) -> None:
+    facts = _facts(PATIENTS[0])
+    with Trialscout(served_db) as ts:
+        one, two = ts.match_all(facts, top=5), ts.match_all(facts, top=5, workers=2)
+    assert one.ranked == two.ranked
+    assert [m.to_contract() for m in one.shown] == [m.to_contract() for m in two.shown]
+
+
+def test_compiled_criteria_are_small_and_read_back_as_parsed(served_db: Path) -> None:
+    with SqliteStore(served_db, readonly=True) as store:
+        for nct in store.nct_ids():
+            study, doc = store.get(nct), store.get_derived(nct, CRITERIA)
+            assert is_compiled(doc)
+            text = json.dumps(doc)
+            assert "null" not in text.replace('"null', "")  # no null fields (a criterion may say "null")
+            block = study.eligibility_text or ""
+            parsed = parse_criteria(block)
+            trial = load_trial(json.loads(json.dumps(doc)))
+            assert [to_model(c) for c in trial.criteria] == parsed
+            assert [c.to_contract() for c in trial.criteria] == [c.to_contract() for c in parsed]
+            again = compile_trial(nct, study.brief_title, block, parsed)["criteria"]
+            assert again == doc["criteria"]
+            for stored, c in zip(doc["criteria"], parsed, strict=True):
+                assert ("text" in stored) == (block[c.span[0]:c.span[1]] != c.text)  # no repeated text
+
+
+def test_cli_match_all(served_db: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "trialscout.cli", "match", str(PATIENTS[0]), "--db", str(served_db),
+                           "--all", "--top", "2", "--json"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(done.stdout)
+    assert len(shown) == 2 and all(m["criteria"] for m in shown)
+    assert "trials judged:" in done.stderr and "pruned by their record's age range or sex" in done.stderr
+    refused = subprocess.run([sys.executable, "-m", "trialscout.cli", "match", str(PATIENTS[0]), "--db",
+                              str(served_db), "--all", "--trial", "NCT00000000"], capture_output=True, text=True,
+                             timeout=300)
+    assert refused.returncode != 0 and "--all" in refused.stderr
