@@ -12,6 +12,7 @@ import re
 import textwrap
 import zipfile
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +30,20 @@ Json = dict[str, Any]
 _AGE = re.compile(AGE_PATTERN)
 
 
+_UNREAD = frozenset({"clinical_results"})
+"""Subtrees the mapping never looks inside (only whether they are there): not indexed."""
+_NO_NODES: list[_Node] = []
+
+
 class _Node:
-    """An XML element with its children indexed by tag on first use (ElementPath lookups are slow)."""
+    """An XML element with its child elements indexed by tag, built in one pass over the tree (`_index`), so
+    every lookup is a dict hit (ElementPath lookups, and indexing on first use, cost a call per step)."""
 
-    __slots__ = ("_el", "_kids")
+    __slots__ = ("_el", "kids")
 
-    def __init__(self, el: etree._Element) -> None:
+    def __init__(self, el: etree._Element, kids: dict[str, list[_Node]]) -> None:
         self._el = el
-        self._kids: dict[str, list[_Node]] | None = None
+        self.kids = kids
 
     @property
     def text(self) -> str | None:
@@ -55,21 +62,65 @@ class _Node:
         return self._el.get(attribute)
 
     def findall(self, path: str) -> list[_Node]:
-        step, _, rest = path.partition("/")
-        kids = self._children().get(step, [])
-        return [found for kid in kids for found in kid.findall(rest)] if rest else kids
+        """The elements at `path` (child tags joined by `/`), in document order; never to be modified."""
+        found = self.kids.get(path)
+        if found is not None:
+            return found
+        if "/" not in path:
+            return _NO_NODES
+        nodes = [self]
+        for step in _steps(path):
+            nodes = [kid for node in nodes for kid in node.kids.get(step, _NO_NODES)]
+        return nodes
 
     def find(self, path: str) -> _Node | None:
-        nodes = self.findall(path)
-        return nodes[0] if nodes else None
+        found = self.kids.get(path)
+        if found is not None:
+            return found[0]
+        if "/" not in path:
+            return None
+        node, steps = self, _steps(path)
+        for i, step in enumerate(steps):  # mostly one element per step: follow it
+            found = node.kids.get(step)
+            if found is None:
+                return None
+            if len(found) > 1:
+                return _first(node, steps, i)
+            node = found[0]
+        return node
 
-    def _children(self) -> dict[str, list[_Node]]:
-        if self._kids is None:
-            self._kids = {}
-            for kid in self._el.iterchildren():
-                if isinstance(kid.tag, str):  # not an entity reference left unresolved
-                    self._kids.setdefault(kid.tag, []).append(_Node(kid))
-        return self._kids
+
+def _first(node: _Node, steps: tuple[str, ...], i: int) -> _Node | None:
+    """The first element at `steps[i:]` below `node`, in document order (what `findall(...)[0]` would be)."""
+    last = i + 1 == len(steps)
+    for kid in node.kids.get(steps[i], _NO_NODES):
+        found = kid if last else _first(kid, steps, i + 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _index(el: etree._Element) -> _Node:
+    """Wrap `el` and every element below it (but inside `_UNREAD`), each with its children by tag."""
+    kids: dict[str, list[_Node]] = {}
+    for kid in el.iterchildren():
+        tag = kid.tag
+        if isinstance(tag, str):  # not an entity reference left unresolved
+            node = _Node(kid, _NO_KIDS) if len(kid) == 0 or tag in _UNREAD else _index(kid)
+            found = kids.get(tag)
+            if found is None:
+                kids[tag] = [node]
+            else:
+                found.append(node)
+    return _Node(el, kids)
+
+
+_NO_KIDS: dict[str, list[_Node]] = {}
+
+
+@lru_cache(maxsize=512)
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("/"))
 
 
 class _FieldError(Exception):
@@ -129,7 +180,7 @@ def _parse_xml(where: str, data: bytes) -> _Node:
     if root.tag != "clinical_study":
         raise RecordError(f"not a legacy ClinicalTrials.gov record (root element <{root.tag}>, "
                           "expected <clinical_study>)", where=where)
-    return _Node(root)
+    return _index(root)
 
 
 def _iter_directory(path: Path) -> Iterator[SourceItem]:
