@@ -93,6 +93,10 @@ def ingest(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=100_000,
                                             help="Records per transaction: an interrupted ingest loses at most "
                                                  "one batch (a re-run stores it).")] = 500,  # ingest.BATCH_SIZE
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=256,
+                                                help="Processes that parse records and their criteria (default: "
+                                                     "every core; 1: all in this process). One writer either "
+                                                     "way: the store is the same.")] = None,
 ) -> None:
     """Store records (upsert by NCT ID, newer last-update wins); ends with read/inserted/updated/unchanged/rejected."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -114,7 +118,8 @@ def ingest(
         with progress:
             task = progress.add_task("ingest", total=_count_records(sources))
             report = run_ingest(store, sources, fmt=fmt, rejects_out=rejects_out, derive=derive_criteria,
-                                on_item=lambda _item: progress.advance(task), batch_size=batch_size)
+                                on_item=lambda _item: progress.advance(task), batch_size=batch_size,
+                                workers=workers)
         total = store.count()
     counts = report.as_dict()
     out.print(" ".join(f"{k}={v}" for k, v in counts.items()) + f" stored={total} db={db_path}", markup=False)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -19,6 +20,9 @@ BATCH_SIZE = 500
 """Records per transaction: an interrupted ingest loses at most one uncommitted batch, never half a record."""
 
 Derive = Callable[[Study], dict[str, Any]]
+Prepared = tuple[SourceItem, StudyRows, dict[str, Any] | None]
+Outcome = tuple[SourceItem, Prepared | SourceItem]
+"""A record read, and either what to write for it or the item reporting why it cannot be stored."""
 _RECORD_FAULTS = (sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError, sqlite3.DataError,
                   ValueError, TypeError, OverflowError)
 """What one record's content can make a write raise (a value SQLite will not bind, text it will not take): that
@@ -48,15 +52,23 @@ def ingest(
     derive: Derive | None = None,
     on_item: Callable[[SourceItem], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> IngestReport:
     """Upsert every readable record; write each bad one as a JSON line `{where, why}` to `rejects_out`.
 
     Rows and derived documents are computed before the write transaction opens, so each transaction holds the
     write lock only for the SQL (another ingest into the same store waits its turn instead of timing out). A record
     that fails anywhere, in the reader, while its rows or criteria are computed, or while it is written, is
-    reported and skipped: the records around it still land."""
+    reported and skipped: the records around it still land.
+
+    `workers`: processes that parse records and derive their criteria (default: every core this process may use;
+    1 does everything in this process). Whatever the number, this process alone writes, in input order, so the
+    store, the report and the rejects are the same. With workers, the item given to `on_item` carries the record's
+    `where` and error but not its Study (that stayed in the worker)."""
+    from trialscout.ingest_pool import default_workers, prepared_in_pool
+
     report = IngestReport()
-    batch: list[tuple[SourceItem, StudyRows, dict[str, Any] | None]] = []
+    batch: list[Prepared] = []
 
     def flush() -> None:
         with store.transaction():
@@ -70,27 +82,37 @@ def ingest(
                 setattr(report, outcome, getattr(report, outcome) + 1)
         batch.clear()
 
-    for item in iter_items(paths, fmt):
-        report.read += 1
-        prepared = _prepare(item, derive) if item.study is not None else item
-        if isinstance(prepared, SourceItem):
-            _reject(report, prepared, rejects_out)
-        else:
-            batch.append(prepared)
-            if len(batch) >= batch_size:
-                flush()
-        if on_item:
-            on_item(item)
+    count = default_workers() if workers is None else max(1, workers)
+    outcomes = (prepared_in_pool(paths, fmt, derive, count, explicit=workers is not None) if count > 1
+                else prepared_here(paths, fmt, derive))
+    with closing(outcomes):  # leaving early (an error, Ctrl-C) stops the workers at once
+        for item, prepared in outcomes:
+            report.read += 1
+            if isinstance(prepared, SourceItem):
+                _reject(report, prepared, rejects_out)
+            else:
+                batch.append(prepared)
+                if len(batch) >= batch_size:
+                    flush()
+            if on_item:
+                on_item(item)
     if batch:
         flush()
     return report
 
 
-def _prepare(item: SourceItem, derive: Derive | None
-             ) -> tuple[SourceItem, StudyRows, dict[str, Any] | None] | SourceItem:
-    """The rows and derived documents of a read record, or the item turned into a reported failure. Any exception
-    here is a fault of this one record's content (or of the code on it); it must not end the run."""
-    assert item.study is not None
+def prepared_here(paths: Iterable[str | Path], fmt: str, derive: Derive | None) -> Iterator[Outcome]:
+    """Every record read, parsed and prepared in this process, in order."""
+    for item in iter_items(paths, fmt):
+        yield item, prepare(item, derive)
+
+
+def prepare(item: SourceItem, derive: Derive | None) -> Prepared | SourceItem:
+    """The rows and derived documents of a read record, or the item turned into a reported failure (a record the
+    reader could not read comes back as it is). Any exception here is a fault of this one record's content (or of
+    the code on it); it must not end the run."""
+    if item.study is None:
+        return item
     try:
         rows = study_rows(item.study, item.where)
     except Exception as exc:  # isolate the record, report what happened

@@ -32,6 +32,21 @@ class SourceItem:
         return self.study is not None
 
 
+@dataclass(frozen=True)
+class RawRecord:
+    """The bytes of a record (or of a whole document of records) as cut out of a file, a ZIP or a stream, not yet
+    parsed. Cutting is cheap and happens in order; parsing (`trialscout.sources.parse_raw`) is the costly part and
+    may run anywhere, in another process: a RawRecord is plain data and pickles as such.
+
+    `kind` is a format of `trialscout.sources.FORMATS` ("auto": detect it from the bytes), or "json-value": one
+    JSON value cut out of a page, an array or an NDJSON line, whose nesting (`depth`) may be known already."""
+
+    where: str
+    data: bytes
+    kind: str
+    depth: int | None = None
+
+
 def describe_validation_error(exc: ValidationError, limit: int = 3) -> str:
     """One line naming the fields that failed and why (`protocolSection.statusModule.overallStatus: ...`)."""
     parts = []

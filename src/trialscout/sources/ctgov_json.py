@@ -10,7 +10,7 @@ from typing import IO, Any
 from trialscout import json_limits
 from trialscout.errors import RecordError, SourceError
 from trialscout.sources import json_split
-from trialscout.sources.base import SourceItem, study_item
+from trialscout.sources.base import RawRecord, SourceItem, study_item
 
 
 def looks_like(head: bytes) -> bool:
@@ -20,6 +20,18 @@ def looks_like(head: bytes) -> bool:
 
 def iter_file(path: Path) -> Iterator[SourceItem]:
     """Every study in a JSON file: a study object, a page `{"studies": [...]}`, a JSON array, or NDJSON."""
+    for piece in iter_file_raw(path):
+        if isinstance(piece, SourceItem):
+            yield piece
+        elif piece.kind == "json-value":
+            yield parse_value(piece.where, piece.data, piece.depth)
+        else:
+            yield from parse_document(piece.where, piece.data)
+
+
+def iter_file_raw(path: Path) -> Iterator[SourceItem | RawRecord]:
+    """`iter_file` before parsing: each record's bytes as cut out of the file (a whole document for a single study),
+    or the item reporting what could not be cut out. The parsing is `parse_value` / `parse_document`."""
     try:
         fh = path.open("rb")
     except OSError as exc:
@@ -36,7 +48,15 @@ def iter_file(path: Path) -> Iterator[SourceItem]:
         elif kind == "array":
             yield from _iter_stream(str(path), fh, None)
         else:
-            yield from parse_document(str(path), fh.read())
+            yield RawRecord(str(path), fh.read(), "ctgov-json")
+
+
+def parse_value(where: str, data: bytes, depth: int | None = None) -> SourceItem:
+    """One study cut out of a page, an array or an NDJSON line (`depth`: its nesting, when already measured)."""
+    try:
+        return study_item(where, _loads(where, data, depth))
+    except RecordError as exc:
+        return SourceItem(where, error=exc)
 
 
 def parse_document(where: str, data: bytes) -> Iterator[SourceItem]:
@@ -85,27 +105,17 @@ def _sniff_layout(fh: IO[bytes]) -> str:
     return "study"  # the strict parser reports any error with its position
 
 
-def _iter_stream(where: str, fh: IO[bytes], key: str | None) -> Iterator[SourceItem]:
-    """Each element of the array, parsed on its own: a bad one is reported and the scan goes on after it."""
+def _iter_stream(where: str, fh: IO[bytes], key: str | None) -> Iterator[SourceItem | RawRecord]:
+    """Each element of the array, cut out on its own: a bad one is reported and the scan goes on after it."""
     for piece in json_split.iter_array(fh, key):
         label = f"{where}#{piece.index}"
         if piece.error:
             yield SourceItem(label, error=RecordError(piece.error, where=label))
-            continue
-        try:
-            yield study_item(label, _loads(label, piece.data, piece.depth))
-        except RecordError as exc:
-            yield SourceItem(label, error=exc)
+        else:
+            yield RawRecord(label, piece.data, "json-value", piece.depth)
 
 
-def _iter_ndjson(where: str, fh: IO[bytes]) -> Iterator[SourceItem]:
+def _iter_ndjson(where: str, fh: IO[bytes]) -> Iterator[RawRecord]:
     for lineno, raw in enumerate(fh, start=1):
-        if not raw.strip():
-            continue
-        line_where = f"{where}:{lineno}"
-        try:
-            data = _loads(line_where, raw)
-        except RecordError as exc:
-            yield SourceItem(line_where, error=exc)
-            continue
-        yield study_item(line_where, data)
+        if raw.strip():
+            yield RawRecord(f"{where}:{lineno}", raw, "json-value")
