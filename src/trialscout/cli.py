@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import zipfile
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -332,6 +333,10 @@ def match(
                                                      "dementia, a pregnancy) absent, as points to confirm; strict "
                                                      "presumes nothing.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The match JSON contract.")] = False,
+    every: Annotated[bool, typer.Option("--all", help="Judge every stored trial (under --status), not only the "
+                                                      "search's candidates; trials whose record's age range or sex "
+                                                      "the patient is outside are pruned first (ineligible).")] = False,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="With --all: processes that share the trials.")] = 1,
 ) -> None:
     """Rank trials for a patient: a verdict per criterion with evidence, a verdict and score per trial."""
     from trialscout.app import Trialscout
@@ -342,8 +347,19 @@ def match(
     for problem in facts.problems:
         err.print(f"patient: {problem.field}: {problem.message}", markup=False)
     filters = build_filters(statuses=status or [])
+    if every and trial:
+        raise TrialscoutError("--all judges every stored trial: leave out --trial")
     with Trialscout(db) as ts:
-        results = ts.match(facts, nct_ids=trial or None, top=top, filters=filters, policy=policy)
+        if every:
+            found = ts.match_all(facts, filters=filters, top=top or None, policy=policy, workers=workers)
+            results = found.shown
+            verdicts = Counter(r.eligibility for r in found.ranked)
+            err.print(f"{found.evaluated + found.pruned} trials judged: {found.evaluated} evaluated, {found.pruned} "
+                      f"pruned by their record's age range or sex; "
+                      + ", ".join(f"{verdicts[v]} {v}" for v in ("eligible", "uncertain", "ineligible")),
+                      markup=False)
+        else:
+            results = ts.match(facts, nct_ids=trial or None, top=top, filters=filters, policy=policy)
     if as_json:
         sys.stdout.write(json.dumps([m.to_contract() for m in results], ensure_ascii=False, indent=2) + "\n")
     else:
