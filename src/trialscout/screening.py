@@ -37,6 +37,7 @@ from trialscout.app import (
 )
 from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match import match_trial
+from trialscout.match.evaluate import ordered
 from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
 from trialscout.model.compiled import CompiledTrial, load_trial
@@ -292,7 +293,9 @@ def screen_small(ts: Trialscout, cohort: list[tuple[str, PatientFacts]], selecti
 def match_row(patient: str, m: TrialMatch) -> dict[str, Any]:
     """One output row: the trial verdict and score, the counts, the failing and unknown computable criteria, the
     verdict in words (`eligible, 3 points to confirm`) and the criteria presumed met (`to_confirm`)."""
-    standing = [c for c in m.criteria if c.alternative_of is None]  # alternatives are settled by their lead-in
+    # alternatives are settled by their lead-in; failing criteria first, as a shown match lists them (the match may
+    # have been judged without explanations, in criterion order)
+    standing = [c for c in ordered(m.criteria) if c.alternative_of is None]
 
     def texts(verdict: str) -> list[str]:
         return [short(c.text) for c in standing if c.computable and c.verdict == verdict]
@@ -327,7 +330,7 @@ def screen_chunk(source: TrialSource, patients: list[PatientInput], today: dt.da
             continue
         if unused := [p.field for p in facts.problems if p.severity == "error"]:
             result.warnings.append((patient.key, "values not used in: " + ", ".join(dict.fromkeys(unused))))
-        result.rows += [match_row(patient.key, match_trial(trial, facts, today=today, policy=policy))
+        result.rows += [match_row(patient.key, match_trial(trial, facts, today=today, policy=policy, explain=False))
                         for trial in trials]
         result.done.append(patient.key)
     result.n_rows = len(result.rows)
