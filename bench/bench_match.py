@@ -27,13 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trialscout.app import CRITERIA, Trialscout, derive_criteria
+from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, current_compiled, derive_criteria, stored_trial
 from trialscout.ingest import ingest
-from trialscout.match import criteria_for, match_study
-from trialscout.model import Study
+from trialscout.match import match_trial
+from trialscout.model.compiled import CompiledTrial, load_trial
 from trialscout.patient import from_json
 from trialscout.screening import TrialSelection, screen
-from trialscout.store import SqliteStore
+from trialscout.store import SqliteStore, StudyFilters
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -74,21 +74,23 @@ def ensure_store(db: Path, xml_zip: Path) -> None:
             ingest(store, [xml_zip], derive=derive_criteria)
         return
     with SqliteStore(db) as store:
-        missing = [r[0] for r in store.conn.execute(
-            "SELECT s.nct_id FROM studies s WHERE NOT EXISTS "
-            "(SELECT 1 FROM derived d WHERE d.study_id = s.id AND d.kind = ?)", (CRITERIA,))]
-        if not missing:
+        stale = [nct for nct, docs in store.derived_where(StudyFilters(), (CRITERIA, CRITERIA_ENGINE))
+                 if current_compiled(docs) is None]
+        if not stale:
             return
-        print(f"deriving structured criteria for {len(missing)} stored trials ...", flush=True)
+        print(f"deriving compiled criteria for {len(stale)} stored trials (stored by another engine or none) ...",
+              flush=True)
         ids = dict(store.conn.execute("SELECT nct_id, id FROM studies"))
         with store.transaction():
-            for nct_id in missing:
-                store.put_derived(ids[nct_id], CRITERIA, derive_criteria(store.get(nct_id))[CRITERIA])
+            for nct_id in stale:
+                for kind, doc in derive_criteria(store.get(nct_id)).items():
+                    store.put_derived(ids[nct_id], kind, doc)
 
 
-def load_trials(db: Path, nct_ids: list[str]) -> list[tuple[Study, list]]:
+def load_trials(db: Path, nct_ids: list[str]) -> list[CompiledTrial]:
+    """The trials as matching reads them: compiled at ingest, or parsed now when stored by another engine."""
     with SqliteStore(db, readonly=True) as store:
-        return [(s := store.get(i), criteria_for(s, store.get_derived(i, CRITERIA))) for i in nct_ids]
+        return [stored_trial(store, i) or load_trial(derive_criteria(store.get(i))[CRITERIA]) for i in nct_ids]
 
 
 # ---- patients --------------------------------------------------------------------------------------------------
@@ -129,15 +131,15 @@ def pick_trials(db: Path, n: int, seed: int = 5) -> list[str]:
 
 # ---- the measurements ------------------------------------------------------------------------------------------
 
-def evaluations_per_second(trials: list[tuple[Study, list]], facts: list, repeat: int) -> None:
+def evaluations_per_second(trials: list[CompiledTrial], facts: list, repeat: int) -> None:
     pairs = len(trials) * len(facts)
-    criteria = sum(len(c) for _, c in trials) * len(facts)
+    criteria = sum(len(t.criteria) for t in trials) * len(facts)
     rates = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         for f in facts:
-            for study, crits in trials:
-                match_study(study, f, criteria=crits)
+            for trial in trials:
+                match_trial(trial, f)
         rates.append(pairs / (time.perf_counter() - t0))
     rate = statistics.median(rates)
     print(f"(a) evaluations: {len(facts)} patients x {len(trials)} trials, median of {repeat}: {rate:,.0f} pairs/s "
@@ -152,7 +154,7 @@ def rank_all(db: Path, facts: Any, repeat: int) -> None:
         t0 = time.perf_counter()
         trials = load_trials(db, ids)
         t1 = time.perf_counter()
-        ranked = sorted((match_study(s, facts, criteria=c) for s, c in trials), key=lambda m: (-m.score, m.nct_id))
+        ranked = sorted((match_trial(t, facts) for t in trials), key=lambda m: (-m.score, m.nct_id))
         t2 = time.perf_counter()
         cold.append(t2 - t0)
         warm.append(t2 - t1)
