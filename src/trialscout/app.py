@@ -278,19 +278,32 @@ def rank_shard(db: str, job: RankJob, shard: tuple[int, int]) -> list[RankedTria
         return job.rank(store, shard)
 
 
+SHARDS_PER_WORKER = 8
+"""Shares of the store per process in `match_all`: small enough that the processes finish together although the
+others start a second or two after this one."""
+
+
 def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[RankedTrial]:
-    """The job's trials judged here, or shared between this process and `workers` - 1 others."""
+    """The job's trials judged here, or shared between this process and `workers` - 1 others: the store is cut
+    into shares by row id; the others take them from the front while this process takes them from the back (a
+    share is this process's only if the others have not started it), so nobody waits while work is left."""
     if workers <= 1:
         return job.rank(store)
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
+    count = workers * SHARDS_PER_WORKER
     ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+    ranked: list[RankedTrial] = []
     with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
-        others = [pool.submit(rank_shard, str(store.path), job, (workers, k)) for k in range(1, workers)]
-        ranked = job.rank(store, (workers, 0))
-        for future in others:
-            ranked += future.result()
+        shares = [pool.submit(rank_shard, str(store.path), job, (count, k)) for k in range(count)]
+        for k in reversed(range(count)):
+            if not shares[k].cancel():
+                break
+            ranked += job.rank(store, (count, k))
+        for future in shares:
+            if not future.cancelled():
+                ranked += future.result()
     return ranked
 
 
