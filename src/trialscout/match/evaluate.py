@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from trialscout.criteria import rules
@@ -97,7 +97,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     following:' is read as an exclusion); `policy` is the absence policy (None: the default)."""
     ctype = ctype or criterion.type
     policy = policy or absence_policy()
-    if permits(criterion.text):
+    if _permits(criterion.text):
         return _permission(index, criterion)
     scope = applicability(criterion, ctype, block, facts, today)
     if scope.whole:
@@ -129,6 +129,12 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     return CriterionResult(index=index, type=criterion.type, text=criterion.text, span=criterion.span,
                            computable=True, verdict=verdict, presumed=verdict == "pass" and presumed,
                            evidence=evidence, question=question, unread=criterion.unread, likely_fail=likely_fail)
+
+
+@lru_cache(maxsize=1 << 16)
+def _permits(text: str) -> bool:
+    """`permits`, cached: screening asks it of the same criterion for every patient."""
+    return permits(text)
 
 
 def _permission(index: int, criterion: Criterion) -> CriterionResult:

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -77,7 +77,7 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
     reproductive = set(_rules()["reproductive_statuses"])
     pregnant_no = cannot_become_pregnant(facts, today)
     words = _words(criterion, block)
-    sex_is_population = ctype == "exclusion" or bool(_pattern("conditional_sex").search(words)) or any(
+    sex_is_population = ctype == "exclusion" or _conditional_sex(words) or any(
         c.kind == "pregnancy" and c.status in reproductive for c in criterion.constraints)
     for i, c in enumerate(criterion.constraints):
         if c.kind == "pregnancy" and c.status in reproductive and pregnant_no:
@@ -129,6 +129,14 @@ def _names_own_sex(words: str, facts: PatientFacts) -> bool:
     return bool(pattern) and re.search(pattern, words, re.IGNORECASE) is not None
 
 
+@lru_cache(maxsize=1 << 16)
+def _conditional_sex(words: str) -> bool:
+    """Whether the criterion's words make a sex its condition ('women of childbearing potential must'); cached:
+    screening asks it of the same criterion for every patient."""
+    return bool(_pattern("conditional_sex").search(words))
+
+
+@lru_cache(maxsize=1 << 16)
 def _menopause_condition(text: str) -> str | None:
     m = _pattern("menopause_condition").search(text)
     if not m:
