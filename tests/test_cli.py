@@ -222,6 +222,11 @@ def test_help_and_search_do_not_import_the_web_stack_fhir_or_the_matcher(tmp_pat
     for argv in (["--help"], ["search", "cancer", "--db", str(db)], ["show", "NCT00000188", "--db", str(db)]):
         loaded = _modules_after(*argv)
         assert not [m for m in loaded if m.split(".")[0] in HEAVY or m.startswith(HEAVY)], argv
+    # `criteria` needs the criteria engine, but not the web stack nor the FHIR models
+    loaded = _modules_after("criteria", "NCT00000188", "--db", str(db))
+    web_or_fhir = ("fastapi", "starlette", "fhir", "uvicorn", "dask", "trialscout.api", "trialscout.web")
+    assert "trialscout.criteria" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in web_or_fhir or m.startswith(web_or_fhir)]
 
 
 def test_the_cli_lists_match_the_library() -> None:

@@ -10,7 +10,6 @@ from typing import Any
 from trialscout.model.patient import PatientFacts
 from trialscout.patient.describe import describe
 from trialscout.patient.errors import PatientError
-from trialscout.patient.from_fhir import from_fhir
 from trialscout.patient.from_json import from_json, parse_json_text
 from trialscout.patient.from_note import from_note
 
@@ -18,6 +17,14 @@ __all__ = ["PatientError", "PatientFacts", "describe", "detect_kind", "from_fhir
            "load_patient"]
 
 MAX_BYTES = 20 * 1024 * 1024
+
+
+def from_fhir(data: str | bytes | dict[str, Any], ref: str | None = None) -> PatientFacts:
+    """PatientFacts from a FHIR R4 Bundle (`patient.fhir_reader`), whose models are imported only when a Bundle
+    is read: the commands that never read one (`criteria`, `search`) start without them."""
+    from trialscout.patient.fhir_reader import from_fhir as read_bundle
+
+    return read_bundle(data, ref)
 
 
 def load_patient(source: str | Path, *, as_of: dt.date | None = None) -> PatientFacts:
