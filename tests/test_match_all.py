@@ -126,3 +126,21 @@ def test_cli_match_all(served_db: Path) -> None:
                               str(served_db), "--all", "--trial", "NCT00000000"], capture_output=True, text=True,
                              timeout=300)
     assert refused.returncode != 0 and "--all" in refused.stderr
+
+
+def test_a_damaged_compiled_document_is_parsed_again(tmp_path: Path, served_db: Path) -> None:
+    import shutil
+
+    db = tmp_path / "damaged.db"
+    shutil.copy(served_db, db)
+    with SqliteStore(db) as store:
+        nct = store.nct_ids()[0]
+        study_id = store.conn.execute("SELECT id FROM studies WHERE nct_id = ?", (nct,)).fetchone()[0]
+        doc = store.get_derived(nct, CRITERIA)
+        doc["criteria"] = [{"type": "inclusion"}]  # no span: not a compiled criterion
+        with store.transaction():
+            store.put_derived(study_id, CRITERIA, doc)
+    facts = _facts(PATIENTS[0])
+    with Trialscout(db) as ts, Trialscout(served_db) as intact:
+        assert ts.match_one(facts, nct).to_contract() == intact.match_one(facts, nct).to_contract()
+        assert [c.to_contract() for c in ts.criteria(nct)] == [c.to_contract() for c in intact.criteria(nct)]

@@ -83,7 +83,10 @@ def current_compiled(docs: dict[str, Any]) -> CompiledTrial | None:
     doc = docs.get(CRITERIA)
     if docs.get(CRITERIA_ENGINE) != engine_version() or not is_compiled(doc):
         return None
-    return load_trial(doc)
+    try:
+        return load_trial(doc)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a document damaged in the file: parse the record
+        return None
 
 
 class Trialscout:
