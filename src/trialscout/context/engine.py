@@ -96,7 +96,7 @@ def active(text: str, rules: RuleSet, start: int, end: int, ctype: str | None = 
     for f in find(text, rules, start, end):
         if any(a <= f.start and f.end <= b and b - a > f.end - f.start for a, b in protected):
             continue
-        opening = not _OPENING_JUNK.sub("", text[start:f.start])
+        opening = f.start <= start or _OPENING_JUNK.fullmatch(text, start, f.start) is not None
         out.extend((f.start, f.end, c) for c in f.cues if counts(c, ctype, opening))
     return out
 

@@ -63,13 +63,37 @@ class RuleSet:
     matcher: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        body = "|".join(r"\s+".join(re.escape(w) for w in k.split()) for k in sorted(self.literals, key=len,
-                                                                                      reverse=True))
+        body = _trie(sorted(self.literals, key=len, reverse=True))
         object.__setattr__(self, "matcher", re.compile(rf"(?<![\w-])(?=({body or '(?!)'})(?!\w))",
                                                        re.IGNORECASE))
 
     def lookup(self, literal: str) -> tuple[Cue, ...]:
         return self.literals.get(normal(literal), ())
+
+
+def _trie(literals: list[str]) -> str:
+    """One alternation of the literals (longest first; spaces match any run of white space) written as a prefix
+    tree, so that a position is tried against the cues that start with its character only. It matches what the flat
+    alternation `lit1|lit2|...` matches, with the same preference: literals that can match at one place are
+    prefixes of one another, and a longer one is tried before a shorter one (a node's end comes last); literals
+    that differ at some character cannot both match there. Literals with characters other than lower-case ASCII,
+    digits and single spaces are written flat."""
+    if not all(k.isascii() and k == normal(k) for k in literals):
+        return "|".join(r"\s+".join(re.escape(w) for w in k.split()) for k in literals)
+    root: dict[str, Any] = {}
+    for k in literals:
+        node = root
+        for ch in k:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        alts = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in node.items() if ch]
+        if "" in node:
+            alts.append("")
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return emit(root) if literals else ""
 
 
 def normal(literal: str) -> str:

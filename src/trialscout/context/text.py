@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\[(\"'])|\n\s*|(?<=\S)\s{3,}")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:['’/-][A-Za-z0-9]+)*|[^\sA-Za-z0-9]")
@@ -26,12 +27,22 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int,
 
 
 def token_end(toks: list[tuple[int, int]], pos: int, limit: int) -> int:
-    """The end of the `limit`-th token from `pos` on (the last token's end when there are fewer)."""
-    after = [t for t in toks if t[0] >= pos]
+    """The end of the `limit`-th token from `pos` on (the last token's end when there are fewer). `toks` are in
+    text order and do not overlap, as `tokens` gives them: the ones from `pos` on are a tail of the list."""
+    after = toks[bisect_left(toks, pos, key=_start):]
     return after[limit - 1][1] if len(after) >= limit else (after[-1][1] if after else pos)
 
 
 def token_start(toks: list[tuple[int, int]], pos: int, limit: int) -> int:
-    """The start of the `limit`-th token back from `pos` (the first token's start when there are fewer)."""
-    before = [t for t in toks if t[1] <= pos]
+    """The start of the `limit`-th token back from `pos` (the first token's start when there are fewer); the tokens
+    ending by `pos` are a head of the list."""
+    before = toks[:bisect_right(toks, pos, key=_end)]
     return before[-limit][0] if len(before) >= limit else (before[0][0] if before else pos)
+
+
+def _start(t: tuple[int, int]) -> int:
+    return t[0]
+
+
+def _end(t: tuple[int, int]) -> int:
+    return t[1]

@@ -31,7 +31,10 @@ def _kind_words(kind: str) -> frozenset[str]:
 def _group_cues() -> re.Pattern[str]:
     data = rules.load("groups.json")
     patterns = [p for part in ("any_of", "none_of", "negated_lead") for p in data[part]["patterns"]]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    body = "|".join(f"(?:{p})" for p in patterns)
+    if all(p.startswith(("^", r"\b")) for p in patterns):
+        body = rf"(?:^|\b)(?:{body})"  # every cue starts at the text's start or a word boundary: test that first
+    return re.compile(body, re.IGNORECASE)
 
 
 def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0) -> list[str]:
@@ -45,11 +48,13 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
     cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text) \
         + _means(text)
     out: list[str] = []
+    bounds = spans + cues
     for m in _WORD.finditer(text):
         word = m.group().lower()
         if len(word) < 2 or word_key(word) in known or word in out:
             continue
-        if any(a <= m.start() and m.end() <= b for a, b in spans + cues):
+        start, end = m.span()
+        if any(a <= start and end <= b for a, b in bounds):
             continue
         out.append(word)
     return out

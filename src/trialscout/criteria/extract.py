@@ -35,6 +35,8 @@ def _no_requirement_re() -> re.Pattern[str]:
 
 def no_requirement(text: str) -> list[tuple[int, int]]:
     """Spans of PDQ labels that require nothing ('Biologic therapy: Not specified'): no constraint there."""
+    if ":" not in text:  # the label's colon: the pattern cannot match without one
+        return []
     return [(m.start(), m.end()) for m in _no_requirement_re().finditer(text)]
 
 

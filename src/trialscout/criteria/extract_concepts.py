@@ -68,6 +68,8 @@ def _size_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _HAS_SIZE = re.compile(r"\d\s*(?:cm|mm|centimet|millimet)", re.IGNORECASE)
+_A_NUMBER = re.compile(WORDNUM, re.IGNORECASE)
+"""The count a lesion-count pattern reads (`WORDNUM`): a text without one skips the pattern."""
 _HAS_COUNT = re.compile(r"lesion|metasta|tumou?r|nodule|foci|focus|\bmets\b|sites?\s+of", re.IGNORECASE)
 _HAS_TIME = re.compile(r"\b(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|\d+\s*[dwyh])\b", re.IGNORECASE)
 _HAS_LINES = re.compile(r"\b(?:lines?|regimens?)\b", re.IGNORECASE)
@@ -105,7 +107,7 @@ _COUNT_RE = re.compile(
 
 def lesion_counts(text: str) -> list[Found]:
     out: list[Found] = []
-    if not _HAS_COUNT.search(text):
+    if not _HAS_COUNT.search(text) or not _A_NUMBER.search(text):
         return out
     for m in _COUNT_RE.finditer(text):
         n = word_or_num(m.group("n"))

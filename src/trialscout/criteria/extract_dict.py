@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from trialscout.criteria import rules
@@ -52,7 +53,13 @@ _NOT_SEX = re.compile(r"pregnan|childbearing|child-bearing|contracept|lactat|bre
                       r"menarche|fertil|steril|oocyte|sperm|partner|birth\s+control", re.IGNORECASE)
 
 
+_SEX_WORD = re.compile(r"\b(?:male|female|men|women|woman|man|girl|boy|sex|gender)", re.IGNORECASE)
+"""Each of _ALL, _FEMALE and _MALE reads one of these at a word start: without one none of them can match."""
+
+
 def sex(text: str, section: str | None) -> list[Found]:
+    if not _SEX_WORD.search(text) and not (section and section.lower() in ("sex", "gender")):
+        return []
     if _NOT_SEX.search(text):
         return []
     for pat, value in ((_ALL, "ALL"), (_FEMALE, "FEMALE"), (_MALE, "MALE")):
@@ -439,12 +446,18 @@ def _qualifiers(text: str, m: Mention, key: str) -> list[str]:
     before = [" ".join(q.lower().split()) for q in _QUALIFIER.findall(prefix)]
     after = _TRAILING_QUALIFIER.match(text[m.end:m.end + 60])
     narrowing = comorbidity_vocab.qualifiers_in(f"{prefix} {text[m.start:m.end]} {after.group(1) if after else ''}")
-    canon = {w: q for q, ws in comorbidity_vocab.qualifiers().items() for w in ws}
+    canon = _qualifier_canon()
     quals = list(dict.fromkeys([canon.get(q, q) for q in before] + narrowing))
     own = set(key.split("_"))
     if own & set(quals):
         return [q for q in quals if q not in own and q not in narrowing]
     return quals
+
+
+@cache
+def _qualifier_canon() -> dict[str, str]:
+    """Qualifier word -> its canonical qualifier (vocab/comorbidities.json `qualifiers`), built once."""
+    return {w: q for q, ws in comorbidity_vocab.qualifiers().items() for w in ws}
 
 
 def _specific_infection_near(m: Mention, comorb: list[Mention], reach: int = 40) -> bool:

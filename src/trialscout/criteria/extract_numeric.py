@@ -81,12 +81,21 @@ def _age_from(m: re.Match[str], text: str, ctype: str) -> Found | None:
 
 
 _HAS_AGE = re.compile(r"\bage|year|\byrs?\b|month|older|younger|\bold\b|adult", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
+"""Every age, performance status and blood pressure pattern reads a number (`NUM`, `\\d`): a text without a digit
+skips them (the same test the patterns make, so the same result)."""
+_TAIL_CUE = re.compile(r"old|of\s+age|above|over|younger", re.IGNORECASE)
+"""What the `tail` age pattern's closing lookahead ('18 years or older') cannot match without: it is skipped then."""
 
 
 def ages(text: str, ctype: str, section: str | None) -> list[Found]:
     out: list[Found] = []
     taken: list[tuple[int, int]] = []
-    for pat in _age_res() if _HAS_AGE.search(text) else ():
+    pats: tuple[re.Pattern[str], ...] = ()
+    if _HAS_AGE.search(text) and _DIGIT.search(text):
+        older, kw, tail, person = _age_res()
+        pats = (older, kw, tail, person) if _TAIL_CUE.search(text) else (older, kw, person)
+    for pat in pats:
         for m in pat.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):
                 continue
@@ -132,7 +141,7 @@ def _ps_re() -> re.Pattern[str]:
 
 def performance(text: str, ctype: str, section: str | None) -> list[Found]:
     out = []
-    for m in _ps_re().finditer(text):
+    for m in _ps_re().finditer(text) if _DIGIT.search(text) else ():
         f = _ps_from(m, text, ctype, _SCALES.get(" ".join(m.group("scale").lower().split())))
         if f:
             out.append(f)
@@ -332,7 +341,7 @@ def blood_pressure_pairs(text: str) -> list[Found]:
     """A blood pressure limit written as one pair ('BP > 150/100 mmHg'): a systolic and a diastolic limit, both
     spanning the pair (rule `blood_pressure_pair` in patterns.json)."""
     out: list[Found] = []
-    for m in _bp_pair_re().finditer(text):
+    for m in _bp_pair_re().finditer(text) if _DIGIT.search(text) else ():
         op = op_of(m)
         if op in (None, "="):
             continue

@@ -62,6 +62,7 @@ _LEMMA = {
 }
 
 
+@lru_cache(maxsize=65536)
 def lemma(tok: str) -> str:
     t = tok.lower()
     hit = _LEMMA.get(t)

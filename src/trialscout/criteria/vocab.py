@@ -98,13 +98,14 @@ def find(text: str) -> list[Mention]:
     """Longest dictionary matches, left to right, without overlaps."""
     tab, first = table(), _first_words()
     toks = tokens(text)
+    keys = [t[0] for t in toks]
     out: list[Mention] = []
     i, n = 0, len(toks)
     while i < n:
         hit = None
-        longest = first.get(toks[i][0], 0)
+        longest = first.get(keys[i], 0)
         for size in range(min(longest, MAX_WORDS, n - i), 0, -1):
-            key = " ".join(t[0] for t in toks[i:i + size])
+            key = keys[i] if size == 1 else " ".join(keys[i:i + size])
             entries = tab.get(key)
             if entries:
                 s, e = toks[i][1], toks[i + size - 1][2]

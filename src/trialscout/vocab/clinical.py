@@ -196,27 +196,39 @@ def _ids_at(v: _Vocab, key: str, text: str, start: int, end: int) -> tuple[str, 
 
 def find(text: str) -> list[ConceptMention]:
     """Every concept named in `text`: the longest phrase first, left to right, no overlaps, whole words only."""
+    return list(_find(text))
+
+
+@lru_cache(maxsize=256)
+def _find(text: str) -> tuple[ConceptMention, ...]:
+    """`find`, remembered for the few texts read last (extraction and the coverage check read the same criterion
+    one after the other; a small cache, as notes can be long)."""
     v = _vocab()
+    phrases, exact, lengths = v.phrases, v.exact, v.lengths
     toks = tokens(text)
     keys = [t[0] for t in toks]
     out: list[ConceptMention] = []
     i, n = 0, len(toks)
     while i < n:
         step = 1
-        for size in v.lengths.get(keys[i], ()):
+        for size in lengths.get(keys[i], ()):
             if i + size > n:
+                continue
+            key = keys[i] if size == 1 else " ".join(keys[i:i + size])
+            if key not in phrases and key not in exact:  # no ids: skip the boundary test
                 continue
             start, end = toks[i][1], toks[i + size - 1][2]
             if not _bounded(text, start, end):
                 continue
-            ids = _ids_at(v, keys[i] if size == 1 else " ".join(keys[i:i + size]), text, start, end)
+            ids = _ids_at(v, key, text, start, end)
             if ids:
                 out.append(ConceptMention(start, end, text[start:end], ids))
                 step = size
                 break
         i += step
-    out = _elliptic(v, text, toks, keys, out)
-    return [m for m in out if not _defined_otherwise(text, m, out)]
+    if _JOINERS.intersection(keys):
+        out = _elliptic(v, text, toks, keys, out)
+    return tuple(m for m in out if not _defined_otherwise(text, m, out))
 
 
 _JOINERS = frozenset({"or", "and"})
@@ -236,12 +248,10 @@ def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list
             if j + size > len(toks) - 1:
                 continue
             start, end = toks[j + 1][1], toks[j + size][2]
-            if not _bounded(text, start, end):
-                continue
             tail = keys[j + 1:j + 1 + size]
             phrase = next((k for p in (3, 2, 1) if j - 1 - p >= 0
                            and (k := " ".join(keys[j - 1 - p:j - 1] + tail)) in v.phrases), None)
-            if phrase is None:
+            if phrase is None or not _bounded(text, start, end):
                 continue
             whole = v.phrases[phrase]
             out = [m for m in out if not (start <= m.start and m.end <= end)]
@@ -259,10 +269,12 @@ def _shared_head(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: l
             continue
         for y in (1, 2):
             for h in (3, 2, 1):
-                if j + y + h >= len(toks) + 1 or _BREAK.search(text, toks[j][1], toks[j + y + h - 1][2]):
+                if j + y + h >= len(toks) + 1:
                     continue
                 whole = " ".join(keys[j - q:j] + keys[j + 1 + y:j + 1 + y + h])
-                if whole in v.phrases and len(keys[j + 1 + y:j + 1 + y + h]) == h:
+                if whole not in v.phrases or len(keys[j + 1 + y:j + 1 + y + h]) != h:
+                    continue  # (tested before the break search: cheaper, and either one skips)
+                if not _BREAK.search(text, toks[j][1], toks[j + y + h - 1][2]):
                     start, end = toks[j - q][1], toks[j - 1][2]
                     kept = [m for m in found if not (start <= m.start and m.end <= end)]
                     return [*kept, ConceptMention(start, end, text[start:end], tuple(dict.fromkeys(v.phrases[whole])))]
@@ -276,6 +288,8 @@ _MINOR_WORDS = frozenset({"of", "the", "and", "or", "in", "for", "to", "a", "an"
 def _defined_otherwise(text: str, m: ConceptMention, found: list[ConceptMention]) -> bool:
     """An abbreviation the text defines ('Abbreviated Injury Scale (AIS)') means its long form there: the
     vocabulary's reading of it ('AIS': acute ischaemic stroke) stands only if the long form names the same concept."""
+    if "(" not in text:
+        return False
     bracket = _ABBREVIATION_IN_BRACKETS.fullmatch(text, max(0, m.start - 1), min(len(text), m.end + 1)) or \
         _ABBREVIATION_IN_BRACKETS.match(text, max(0, m.start - 2))
     if not bracket or bracket.start(1) != m.start:

@@ -80,5 +80,12 @@ def qualifiers() -> dict[str, list[str]]:
 def qualifiers_in(text: str) -> list[str]:
     """The canonical narrowing qualifiers said in `text`, in vocabulary order."""
     low = " ".join(text.lower().replace("-", " ").split())
-    return [q for q, ws in qualifiers().items()
-            if any(re.search(rf"(?<!\bnot )\b{re.escape(w)}\b", low) for w in ws)]
+    return [q for q, words, said in _qualifier_res() if any(w in low for w in words) and said.search(low)]
+
+
+@cache
+def _qualifier_res() -> tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...]:
+    """Per qualifier: its words (a cheap substring test first) and one pattern for any of them standing alone and
+    not after 'not' (the same test as searching for each word in turn)."""
+    return tuple((q, tuple(ws), re.compile(r"(?<!\bnot )\b(?:" + "|".join(re.escape(w) for w in ws) + r")\b"))
+                 for q, ws in qualifiers().items() if ws)
