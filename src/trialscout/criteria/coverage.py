@@ -48,15 +48,17 @@ def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0
     cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text) \
         + _means(text)
     out: list[str] = []
+    seen: set[str] = set()
     bounds = spans + cues
     for m in _WORD.finditer(text):
         word = m.group().lower()
-        if len(word) < 2 or word_key(word) in known or word in out:
+        if len(word) < 2 or word in seen or word_key(word) in known:
             continue
         start, end = m.span()
         if any(a <= start and end <= b for a, b in bounds):
             continue
         out.append(word)
+        seen.add(word)
     return out
 
 

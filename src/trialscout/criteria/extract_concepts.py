@@ -139,6 +139,8 @@ _WINDOW_RES = (
 )
 
 
+_WINDOW_COUNTED = (True, False, True, True, True)
+"""Which of _WINDOW_RES must read a count (`(?P<n>WORDNUM)`, not optional): a text without a number skips them."""
 _COMP_BEFORE = re.compile(rf"(?P<comp>{comp_re()})\s*$", re.IGNORECASE)
 
 
@@ -148,7 +150,10 @@ def windows(text: str) -> list[tuple[int, int, str, float]]:
     out: list[tuple[int, int, str, float]] = []
     if not _HAS_TIME.search(text):
         return out
-    for pat, default in _WINDOW_RES:
+    numbered = _A_NUMBER.search(text) is not None
+    for (pat, default), counted in zip(_WINDOW_RES, _WINDOW_COUNTED, strict=True):
+        if counted and not numbered:
+            continue
         for m in pat.finditer(text):
             if any(s <= m.start() < e for s, e, _, _ in out):
                 continue

@@ -209,11 +209,18 @@ def _find(text: str) -> tuple[ConceptMention, ...]:
     keys = [t[0] for t in toks]
     out: list[ConceptMention] = []
     i, n = 0, len(toks)
+    heads = _heads()
     while i < n:
         step = 1
+        paired = None
         for size in lengths.get(keys[i], ()):
             if i + size > n:
                 continue
+            if size > 1:
+                if paired is None:
+                    paired = f"{keys[i]} {keys[i + 1]}" in heads
+                if not paired:  # no phrase of two words or more starts with these two
+                    continue
             key = keys[i] if size == 1 else " ".join(keys[i:i + size])
             if key not in phrases and key not in exact:  # no ids: skip the boundary test
                 continue
@@ -229,6 +236,13 @@ def _find(text: str) -> tuple[ConceptMention, ...]:
     if _JOINERS.intersection(keys):
         out = _elliptic(v, text, toks, keys, out)
     return tuple(m for m in out if not _defined_otherwise(text, m, out))
+
+
+@cache
+def _heads() -> frozenset[str]:
+    """The first two words of every phrase key of two words or more."""
+    v = _vocab()
+    return frozenset(" ".join(words[:2]) for key in (*v.phrases, *v.exact) if len(words := key.split(" ")) > 1)
 
 
 _JOINERS = frozenset({"or", "and"})
