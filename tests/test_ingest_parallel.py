@@ -147,10 +147,11 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _ingest_with_workers(db: Path) -> tuple[subprocess.Popen[str], list[int]]:
-    """A CLI ingest in its own process group (as a terminal runs it), once its two workers are running."""
-    proc = subprocess.Popen([*TRIALSCOUT, "ingest", str(BUNDLED_SAMPLE), "--db", str(db), "--workers", "2",
-                             "--batch-size", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+def _ingest_with_workers(db: Path, copies: int = 1) -> tuple[subprocess.Popen[str], list[int]]:
+    """A CLI ingest (of `copies` times the bundled sample) in its own process group (as a terminal runs it), once
+    its two workers are running."""
+    proc = subprocess.Popen([*TRIALSCOUT, "ingest", *[str(BUNDLED_SAMPLE)] * copies, "--db", str(db), "--workers",
+                             "2", "--batch-size", "10"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     deadline = time.monotonic() + 60
     workers: list[int] = []
@@ -159,6 +160,17 @@ def _ingest_with_workers(db: Path) -> tuple[subprocess.Popen[str], list[int]]:
         workers = [pid for pid in _children(proc.pid) if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
     assert len(workers) == 2, "the workers did not start"
     return proc, workers
+
+
+def _stored(db: Path) -> int:
+    """How many studies a running ingest has committed so far (0 before the store exists)."""
+    if not db.exists():
+        return 0
+    try:
+        with SqliteStore(db, readonly=True) as store:
+            return store.count()
+    except Exception:  # noqa: BLE001 - the store is being created: nothing committed yet
+        return 0
 
 
 def _gone(pids: list[int], within: float) -> bool:
@@ -170,8 +182,12 @@ def _gone(pids: list[int], within: float) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 def test_ctrl_c_stops_the_workers_and_keeps_the_committed_batches(tmp_path: Path) -> None:
-    proc, workers = _ingest_with_workers(tmp_path / "c.db")
-    time.sleep(1.0)
+    # three passes over the sample (the later ones are parsed again, then found unchanged): long enough that the
+    # interrupt lands mid-run however fast parsing is; it is sent once a first batch is committed
+    proc, workers = _ingest_with_workers(tmp_path / "c.db", copies=3)
+    deadline = time.monotonic() + 60
+    while _stored(tmp_path / "c.db") < 10 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole group gets it
     _out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
