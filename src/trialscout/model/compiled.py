@@ -17,14 +17,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from trialscout.model.criteria import (
-    Constraint,
-    Criterion,
-    _is_computable,
-    constraint_contract,
-    criterion_contract,
-    kind_fields_of,
-)
+from trialscout.model.criteria import Constraint, ConstraintReading, Criterion, criterion_contract
 
 FORMAT = 2
 """Version of the stored layout (1 was the full `Criterion.model_dump`, nulls and all)."""
@@ -42,7 +35,7 @@ class _Plain:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.__dict__.items())})"
 
 
-class CompiledConstraint(_Plain):
+class CompiledConstraint(ConstraintReading, _Plain):
     """A `Constraint` as matching reads it (same attributes, `computable`, `kind_fields`, `to_contract`)."""
 
     kind: str
@@ -55,15 +48,6 @@ class CompiledConstraint(_Plain):
         own["span"] = tuple(own["span"])
         self.__dict__ = own
 
-    @property
-    def computable(self) -> bool:
-        return _is_computable(self)
-
-    def kind_fields(self) -> dict[str, Any]:
-        return kind_fields_of(self)
-
-    def to_contract(self) -> dict[str, Any]:
-        return constraint_contract(self)
 
 
 _CONSTRAINT_DEFAULTS = {name: f.default for name, f in Constraint.model_fields.items() if not f.is_required()}

@@ -71,7 +71,22 @@ _CONSENT_COMPUTABLE = {"consent", "capacity", "compliance", "adherence"}
 _PREGNANCY_COMPUTABLE = {"pregnant", "breastfeeding", "postmenopausal", "premenopausal"}
 
 
-class Constraint(BaseModel):
+class ConstraintReading:
+    """What a constraint says of itself, for the pydantic `Constraint` and its compiled form alike."""
+
+    @property
+    def computable(self) -> bool:
+        """Whether a program can check this constraint against patient facts."""
+        return _is_computable(self)
+
+    def kind_fields(self) -> dict[str, Any]:
+        return kind_fields_of(self)
+
+    def to_contract(self) -> dict[str, Any]:
+        return constraint_contract(self)
+
+
+class Constraint(ConstraintReading, BaseModel):
     """One thing a criterion asks of a patient, with the character span (in the whole block) it came from."""
 
     model_config = ConfigDict(extra="forbid")
@@ -138,16 +153,6 @@ class Constraint(BaseModel):
             raise ValueError(f"fields {stray} do not belong to kind {self.kind!r}")
         return self
 
-    @property
-    def computable(self) -> bool:
-        """Whether a program can check this constraint against patient facts."""
-        return _is_computable(self)
-
-    def kind_fields(self) -> dict[str, Any]:
-        return kind_fields_of(self)
-
-    def to_contract(self) -> dict[str, Any]:
-        return constraint_contract(self)
 
 
 KIND_FIELDS_ALL: tuple[str, ...] = tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
