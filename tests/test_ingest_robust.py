@@ -191,6 +191,15 @@ def _check_integrity(db: Path) -> int:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs kill -9")
+def _committed(db: Path) -> int:
+    """How many studies a running ingest has committed so far (0 before the store exists)."""
+    try:
+        with SqliteStore(db, readonly=True) as store:
+            return store.count()
+    except Exception:  # noqa: BLE001 - the store is being created: nothing committed yet
+        return 0
+
+
 def test_kill_9_at_random_points_leaves_a_consistent_store_and_a_rerun_completes_it(tmp_path: Path) -> None:
     reference = tmp_path / "reference.db"
     done = _cli("ingest", str(BUNDLED_SAMPLE), "--db", str(reference))
@@ -199,8 +208,14 @@ def test_kill_9_at_random_points_leaves_a_consistent_store_and_a_rerun_completes
     rng = random.Random(12)
     counts = []
     for _ in range(4):
+        # killed once a random number of further records is committed (a fixed delay raced faster ingests), or at
+        # a random moment when all are stored already
+        stored = counts[-1] if counts else 0
+        target = stored + rng.randint(1, max(1, 299 - stored))
         proc = _cli("ingest", str(BUNDLED_SAMPLE), "--db", str(db), "--batch-size", "15")
-        time.sleep(rng.uniform(1.5, 6.0))
+        deadline = time.monotonic() + (rng.uniform(0.5, 3.0) if stored >= 299 else 120)
+        while _committed(db) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
         counts.append(_check_integrity(db) if db.exists() else 0)
