@@ -27,10 +27,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, current_compiled, derive_criteria, stored_trial
+from trialscout.app import CRITERIA, CRITERIA_ENGINE, Trialscout, compiled_trial, current_compiled, derive_criteria
 from trialscout.ingest import ingest
 from trialscout.match import match_trial
-from trialscout.model.compiled import CompiledTrial, load_trial
+from trialscout.model.compiled import CompiledTrial
 from trialscout.patient import from_json
 from trialscout.screening import TrialSelection, screen
 from trialscout.store import SqliteStore, StudyFilters
@@ -90,7 +90,7 @@ def ensure_store(db: Path, xml_zip: Path) -> None:
 def load_trials(db: Path, nct_ids: list[str]) -> list[CompiledTrial]:
     """The trials as matching reads them: compiled at ingest, or parsed now when stored by another engine."""
     with SqliteStore(db, readonly=True) as store:
-        return [stored_trial(store, i) or load_trial(derive_criteria(store.get(i))[CRITERIA]) for i in nct_ids]
+        return [compiled_trial(store, i) for i in nct_ids]
 
 
 # ---- patients --------------------------------------------------------------------------------------------------

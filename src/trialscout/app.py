@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trialscout.match import criteria_for, expansion_words, match_study, match_trial, query_words
+from trialscout.match import criteria_for, expansion_words, match_trial, query_words
 from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
 from trialscout.model.compiled import FORMAT as COMPILED_FORMAT
@@ -73,6 +73,17 @@ def derive_criteria(study: Study) -> dict[str, Any]:
     return {CRITERIA: doc, CRITERIA_ENGINE: engine_version()}
 
 
+def compiled_now(study: Study) -> CompiledTrial:
+    """A trial's criteria parsed and compiled now (the store holds none of this engine)."""
+    return load_trial(derive_criteria(study)[CRITERIA])
+
+
+def compiled_trial(store: SqliteStore, nct_id: str) -> CompiledTrial:
+    """The trial as matching reads it: compiled at ingest, else parsed now; a trial not stored is a
+    NotFoundError."""
+    return stored_trial(store, nct_id) or compiled_now(store.get(nct_id))
+
+
 def stored_trial(store: SqliteStore, nct_id: str) -> CompiledTrial | None:
     """The trial as compiled at ingest, if this engine compiled it; None means: parse its criteria now."""
     return current_compiled(store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE)))
@@ -121,14 +132,10 @@ class Trialscout:
         """One trial's verdicts and score. Without `relevance`, it is computed as the ranked list computes it
         (under the same `filters`), so a trial scores the same whichever way it is asked for."""
         nct_id = nct_id.strip().upper()
-        compiled = stored_trial(self.store, nct_id)
-        study = None if compiled else self.study(nct_id)  # a missing trial is a NotFoundError here
+        trial = compiled_trial(self.store, nct_id)
         if relevance is None:
             relevance = self.relevance(facts, [nct_id], filters).get(nct_id, 0.0)
-        if compiled is not None:
-            return match_trial(compiled, facts, relevance=relevance, today=today, policy=policy)
-        assert study is not None
-        return match_study(study, facts, relevance=relevance, today=today, policy=policy)
+        return match_trial(trial, facts, relevance=relevance, today=today, policy=policy)
 
     def match(self, facts: PatientFacts, *, nct_ids: list[str] | None = None, top: int = 10,
               filters: StudyFilters | None = None, candidates: int = 200,
@@ -170,12 +177,9 @@ class Trialscout:
         pruned = sorted((RankedTrial.of(job.judge(t, pruned=True, explain=False)) for t in outside.values()),
                         key=lambda r: (-r.relevance, r.nct_id))
         ranked = evaluated + pruned
-        shown = [job.judge(outside[r.nct_id] if r.pruned else self._compiled(r.nct_id), pruned=r.pruned)
+        shown = [job.judge(outside[r.nct_id] if r.pruned else compiled_trial(self.store, r.nct_id), pruned=r.pruned)
                  for r in (ranked[:top] if top is not None else ranked)]
         return AllMatches(ranked=ranked, shown=shown, evaluated=len(evaluated), pruned=len(pruned))
-
-    def _compiled(self, nct_id: str) -> CompiledTrial:
-        return stored_trial(self.store, nct_id) or load_trial(derive_criteria(self.study(nct_id))[CRITERIA])
 
     def _outside(self, base: StudyFilters, limits: StudyFilters) -> list[CompiledTrial]:
         """The trials `base` keeps whose record's age range or sex the patient (`limits`) is outside, reduced to
@@ -270,7 +274,7 @@ class RankJob:
         """The trials of this share (`shard`: (count, which) by row id; None: all), judged and summarised."""
         out = []
         for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE), shard=shard):
-            trial = current_compiled(docs) or load_trial(derive_criteria(store.get(nct_id))[CRITERIA])
+            trial = current_compiled(docs) or compiled_now(store.get(nct_id))
             out.append(RankedTrial.of(self.judge(trial, explain=False)))
         return out
 

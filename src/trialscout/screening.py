@@ -31,16 +31,14 @@ from trialscout.app import (
     CRITERIA_ENGINE,
     MATCH_PACKAGES,
     Trialscout,
-    current_compiled,
-    derive_criteria,
+    compiled_trial,
     engine_version,
 )
 from trialscout.errors import QueryError, TrialscoutError
 from trialscout.match import match_trial
 from trialscout.match.evaluate import ordered
 from trialscout.match.policy import policy as absence_policy
-from trialscout.model import Study
-from trialscout.model.compiled import CompiledTrial, load_trial
+from trialscout.model.compiled import CompiledTrial
 from trialscout.model.match import TrialMatch
 from trialscout.model.patient import PatientFacts
 from trialscout.screening_table import COLUMNS, LIST_SEP, ResultTable, ScreeningError, encode_rows
@@ -127,22 +125,11 @@ class TrialSource:
     db: str
     nct_ids: tuple[str, ...]
     fingerprint: str
-    records: tuple[tuple[dict[str, Any], Any], ...] | None = None
+    records: tuple[CompiledTrial, ...] | None = None
 
     def with_records(self) -> TrialSource:
         with SqliteStore(self.db, readonly=True) as store:
-            return replace(self, records=tuple(_records(store, self.nct_ids)))
-
-
-def _records(store: SqliteStore, nct_ids: Iterable[str]) -> Iterator[tuple[dict[str, Any] | None, Any]]:
-    """Each trial's compiled criteria document when this engine stored one (the study is not needed then), else
-    its study record, to parse now."""
-    for nct_id in nct_ids:
-        docs = store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE))
-        if current_compiled(docs) is not None:
-            yield None, docs[CRITERIA]
-        else:
-            yield store.get_json(nct_id), None
+            return replace(self, records=tuple(compiled_trial(store, i) for i in self.nct_ids))
 
 
 def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
@@ -165,23 +152,18 @@ _PREPARED_LOCK = threading.Lock()
 
 
 def _prepared(source: TrialSource) -> Prepared:
-    """The trials, compiled (or, where the store has no compiled criteria of this engine, as Study objects whose
-    criteria are parsed now), built once per worker process (threads share them)."""
+    """The trials, compiled (parsed now where the store holds none of this engine), built once per worker
+    process (threads share them)."""
     with _PREPARED_LOCK:
         if source.fingerprint not in _PREPARED:
             if source.records is None:
                 with SqliteStore(source.db, readonly=True) as store:
-                    records = list(_records(store, source.nct_ids))
+                    trials = [compiled_trial(store, i) for i in source.nct_ids]
             else:
-                records = list(source.records)
-            trials = [load_trial(compiled) if doc is None else _parsed(Study.from_v2(doc)) for doc, compiled in records]
+                trials = list(source.records)
             _PREPARED.clear()  # one selection per worker at a time
             _PREPARED[source.fingerprint] = trials
         return _PREPARED[source.fingerprint]
-
-
-def _parsed(study: Study) -> CompiledTrial:
-    return load_trial(derive_criteria(study)[CRITERIA])
 
 
 def _init_worker(source: TrialSource) -> None:
