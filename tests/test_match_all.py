@@ -144,3 +144,70 @@ def test_a_damaged_compiled_document_is_parsed_again(tmp_path: Path, served_db: 
     with Trialscout(db) as ts, Trialscout(served_db) as intact:
         assert ts.match_one(facts, nct).to_contract() == intact.match_one(facts, nct).to_contract()
         assert [c.to_contract() for c in ts.criteria(nct)] == [c.to_contract() for c in intact.criteria(nct)]
+
+
+def _rewrite_criteria(db: Path, nct: str, text: str) -> None:
+    """A newer version of one stored record with other criteria, upserted as ingest does."""
+    from trialscout.app import derive_criteria
+    from trialscout.model import Study
+
+    with SqliteStore(db) as store:
+        doc = store.get_json(nct)
+        doc["protocolSection"]["eligibilityModule"]["eligibilityCriteria"] = text
+        doc["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"] = {"date": "2099-01-01"}
+        study = Study.model_validate(doc)
+        with store.transaction():
+            assert store.upsert(study, derived=derive_criteria(study)) == "updated"
+
+
+def test_held_trials_are_read_once_and_read_again_when_the_store_changes(tmp_path: Path, served_db: Path) -> None:
+    import shutil
+
+    from trialscout.app import held_trials
+
+    db = tmp_path / "held.db"
+    shutil.copy(served_db, db)
+    SqliteStore(db).close()  # opened for writing once, as any ingest does: the store keeps a generation
+    facts = _facts(PATIENTS[0])
+    with Trialscout(db) as ts:
+        first = ts.match_all(facts, top=3)
+        held = held_trials(ts.store)
+        assert held is not None and len(held) == first.evaluated
+        kept = dict(held)
+        again = ts.match_all(facts, top=3)
+        assert again.ranked == first.ranked
+        assert all(held_trials(ts.store)[nct] is trial for nct, trial in kept.items())  # nothing read again
+    target = next(r.nct_id for r in first.ranked if r.eligibility != "ineligible")
+    _rewrite_criteria(db, target, "Inclusion Criteria:\n\n- Age 90 years or older\n")
+    with Trialscout(db) as ts:
+        changed = {r.nct_id: r for r in ts.match_all(facts, top=None).ranked}
+        assert held_trials(ts.store)[target] is not kept[target]
+        assert all(held_trials(ts.store)[nct] is not trial for nct, trial in kept.items())
+    with Trialscout(db, hold=False) as once:
+        assert list(changed.values()) == once.match_all(facts, top=None).ranked
+    with SqliteStore(db, readonly=True) as store:
+        study = store.get(target)
+    full = match_study(study, facts, criteria=parse_criteria(study.eligibility_text or ""))
+    assert changed[target].eligibility == full.eligibility == "ineligible"
+
+
+def test_a_store_made_again_at_the_same_path_is_not_taken_for_the_one_held(tmp_path: Path, served_db: Path) -> None:
+    import shutil
+
+    db = tmp_path / "again.db"
+    shutil.copy(served_db, db)
+    SqliteStore(db).close()
+    facts = _facts(PATIENTS[0])
+    with Trialscout(db) as ts:
+        before = ts.match_all(facts, top=None).ranked
+    target = next(r.nct_id for r in before if r.eligibility != "ineligible")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copy(served_db, db)
+    SqliteStore(db).close()
+    _rewrite_criteria(db, target, "Inclusion Criteria:\n\n- Age 90 years or older\n")
+    with Trialscout(db) as ts:
+        after = {r.nct_id: r for r in ts.match_all(facts, top=None).ranked}
+    assert after[target].eligibility == "ineligible"
+    with Trialscout(db, hold=False) as once:
+        assert list(after.values()) == once.match_all(facts, top=None).ranked

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
@@ -73,9 +76,9 @@ def derive_criteria(study: Study) -> dict[str, Any]:
     return {CRITERIA: doc, CRITERIA_ENGINE: engine_version()}
 
 
-def compiled_now(study: Study) -> CompiledTrial:
+def compiled_now(study: Study, *, remember: bool = False) -> CompiledTrial:
     """A trial's criteria parsed and compiled now (the store holds none of this engine)."""
-    return load_trial(derive_criteria(study)[CRITERIA])
+    return load_trial(derive_criteria(study)[CRITERIA], remember=remember)
 
 
 def compiled_trial(store: SqliteStore, nct_id: str) -> CompiledTrial:
@@ -89,21 +92,24 @@ def stored_trial(store: SqliteStore, nct_id: str) -> CompiledTrial | None:
     return current_compiled(store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE)))
 
 
-def current_compiled(docs: dict[str, Any]) -> CompiledTrial | None:
+def current_compiled(docs: dict[str, Any], *, remember: bool = False) -> CompiledTrial | None:
     """The compiled trial among a study's derived documents, if this engine wrote it in this layout."""
     doc = docs.get(CRITERIA)
     if docs.get(CRITERIA_ENGINE) != engine_version() or not is_compiled(doc):
         return None
     try:
-        return load_trial(doc)
+        return load_trial(doc, remember=remember)
     except (KeyError, TypeError, ValueError, AttributeError):  # a document damaged in the file: parse the record
         return None
 
 
 class Trialscout:
     def __init__(self, db: str | Path | None = None, *, readonly: bool = True,
-                 store: SqliteStore | None = None) -> None:
+                 store: SqliteStore | None = None, hold: bool = True) -> None:
+        """`hold`: keep the trials `match_all` reads in this process (and its workers) for the next calls, while
+        the store is unchanged (`held_trials`); a one-off command leaves it off."""
         self.store = store or open_store(db, readonly=readonly)
+        self.hold = hold
 
     def close(self) -> None:
         self.store.close()
@@ -170,7 +176,8 @@ class Trialscout:
         best = self._candidate_search(facts, filters, candidates).hits
         high = max((h.score for h in best), default=0.0) or 1.0
         job = RankJob(where=replace(base, sex=limits.sex, age_years=limits.age_years), facts=facts,
-                      relevance={h.nct_id: h.score / high for h in best}, today=today, policy=policy)
+                      relevance={h.nct_id: h.score / high for h in best}, today=today, policy=policy,
+                      hold=self.hold)
         evaluated = _ranked_shards(self.store, job, max(1, workers))
         evaluated.sort(key=lambda r: (-r.score, r.nct_id))
         outside = {t.nct_id: t for t in self._outside(base, limits)}
@@ -264,6 +271,7 @@ class RankJob:
     relevance: dict[str, float]
     today: dt.date | None
     policy: str | None
+    hold: bool = False
 
     def judge(self, trial: CompiledTrial, pruned: bool = False, explain: bool = True) -> TrialMatch:
         m = match_trial(trial, self.facts, relevance=self.relevance.get(trial.nct_id, 0.0), today=self.today,
@@ -271,12 +279,60 @@ class RankJob:
         return m.model_copy(update={"pruned": True}) if pruned else m
 
     def rank(self, store: SqliteStore, shard: tuple[int, int] | None = None) -> list[RankedTrial]:
-        """The trials of this share (`shard`: (count, which) by row id; None: all), judged and summarised."""
-        out = []
-        for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE), shard=shard):
-            trial = current_compiled(docs) or compiled_now(store.get(nct_id))
-            out.append(RankedTrial.of(self.judge(trial, explain=False)))
-        return out
+        """The trials of this share (`shard`: (count, which) by row id; None: all), judged and summarised; from
+        the trials this process holds (`held_trials`) when the store can say they are current."""
+        held = held_trials(store, shard) if self.hold else None
+        ids = store.ids_where(self.where, shard=shard) if held is not None else []
+        if held is None or any(nct_id not in held for nct_id in ids):
+            keep = held is not None
+            with gc_paused():  # the trials read are kept: collecting while they pile up only walks them
+                read = {nct_id: current_compiled(docs, remember=keep) or compiled_now(store.get(nct_id),
+                                                                                      remember=keep)
+                        for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE),
+                                                                shard=shard)
+                        if held is None or nct_id not in held}
+            if held is None:
+                return [RankedTrial.of(self.judge(trial, explain=False)) for trial in read.values()]
+            held.update(read)
+        return [RankedTrial.of(self.judge(held.get(nct_id) or compiled_trial(store, nct_id), explain=False))
+                for nct_id in ids]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: a bulk read makes millions of objects that all live on, and each
+    collection would walk every one of them again (it tripled the time to read the sample's trials)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_HELD: dict[tuple[str, tuple[int, int] | None], tuple[int, dict[str, CompiledTrial]]] = {}
+
+
+def held_trials(store: SqliteStore, shard: tuple[int, int] | None = None) -> dict[str, CompiledTrial] | None:
+    """The compiled trials this process holds of the store (of one share), by NCT ID: filled by the matching
+    that reads them, and kept for as long as the store's generation (its write counter) is unchanged, so a
+    server, a library user or a worker that matches again reads nothing, and what matching works out from a
+    trial alone (`model.compiled.remembered`) stays worked out. None for a store that keeps no generation."""
+    generation = store.generation()
+    if generation is None:
+        return None
+    key = (str(store.path.resolve()), shard)
+    held = _HELD.get(key)
+    if held is None or held[0] != generation:
+        held = _HELD[key] = (generation, {})
+    return held[1]
+
+
+def release_held() -> None:
+    """Drop the trials this process holds (`held_trials`), and stop the worker processes holding theirs."""
+    _HELD.clear()
+    _shut_pool()
 
 
 def rank_shard(db: str, job: RankJob, shard: tuple[int, int]) -> list[RankedTrial]:
@@ -296,13 +352,10 @@ def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[Ranke
     share is this process's only if the others have not started it), so nobody waits while work is left."""
     if workers <= 1:
         return job.rank(store)
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
     count = workers * SHARDS_PER_WORKER
-    ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+    pool = _worker_pool(workers - 1)
     ranked: list[RankedTrial] = []
-    with ProcessPoolExecutor(workers - 1, mp_context=ctx) as pool:
+    try:
         shares = [pool.submit(rank_shard, str(store.path), job, (count, k)) for k in range(count)]
         for k in reversed(range(count)):
             if not shares[k].cancel():
@@ -311,7 +364,33 @@ def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[Ranke
         for future in shares:
             if not future.cancelled():
                 ranked += future.result()
+    except BaseException:
+        _shut_pool()  # a worker lost or an interrupt: the next call starts fresh ones
+        raise
     return ranked
+
+
+_POOL: dict[int, Any] = {}
+
+
+def _worker_pool(size: int) -> Any:
+    """Worker processes kept between calls, so that they start once and keep the trials they hold."""
+    pool = _POOL.get(size)
+    if pool is None:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        _shut_pool()
+        methods = mp.get_all_start_methods()
+        ctx = mp.get_context("forkserver") if "forkserver" in methods else mp.get_context("spawn")
+        pool = _POOL[size] = ProcessPoolExecutor(size, mp_context=ctx)
+    return pool
+
+
+def _shut_pool() -> None:
+    for pool in _POOL.values():
+        pool.shutdown(wait=False, cancel_futures=True)
+    _POOL.clear()
 
 
 @dataclass(frozen=True)

@@ -349,7 +349,7 @@ def match(
     filters = build_filters(statuses=status or [])
     if every and trial:
         raise TrialscoutError("--all judges every stored trial: leave out --trial")
-    with Trialscout(db) as ts:
+    with Trialscout(db, hold=False) as ts:  # one command: nothing to keep trials for
         if every:
             found = ts.match_all(facts, filters=filters, top=top or None, policy=policy, workers=workers)
             results = found.shown

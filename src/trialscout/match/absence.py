@@ -8,6 +8,7 @@ from typing import Any
 from trialscout.match.facts import structured
 from trialscout.match.links import Link, criterion_links
 from trialscout.match.policy import Policy, grounds_of, presumption_key, record_cannot_tell
+from trialscout.model.compiled import remembered
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import CriterionResult, Evidence
 from trialscout.model.patient import PatientFacts
@@ -101,7 +102,7 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
                             source=link_source(said, facts))
         return result.model_copy(update={"evidence": [evidence],
                                          "question": f"the record speaks of {words}: does the criterion apply?"})
-    if record_cannot_tell(criterion.text):
+    if cannot_tell(criterion):
         return result.model_copy(update={"question": "a clinical record does not say this: ask the patient or the "
                                                      "team"})
     excludes = ctype == "exclusion" or bool(_NEGATED_INCLUSION.match(criterion.text))
@@ -109,5 +110,15 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
         evidence = Evidence(verdict="pass", reason="the record says nothing about this (presumed absent)",
                             constraint=_WHOLE, criterion_text=criterion.text, presumed=True)
         return result.model_copy(update={"verdict": "pass", "presumed": True, "evidence": [evidence],
-                                         "question": policy.question("unlinked_exclusion", criterion.text)})
+                                         "question": question_for(policy, "unlinked_exclusion", criterion)})
     return result.model_copy(update={"question": "not understood: read the criterion and ask"})
+
+
+def cannot_tell(criterion: Criterion) -> bool:
+    """`record_cannot_tell` of the criterion's words, worked out once per compiled criterion."""
+    return remembered(criterion, "cannot_tell", lambda: record_cannot_tell(criterion.text))
+
+
+def question_for(policy: Policy, key: str, criterion: Criterion) -> str:
+    """`Policy.question` on the criterion's words (the same under every policy), worked out once per key."""
+    return remembered(criterion, ("question", key), lambda: policy.question(key, criterion.text))

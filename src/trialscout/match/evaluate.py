@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import cache, lru_cache
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from trialscout.criteria import rules
 from trialscout.criteria.coverage import pass_max_unread_share, unread_limit, unread_share
 from trialscout.criteria.remarks import permits
-from trialscout.match.absence import has_record, link_source, presumption_key_of, unstructured, with_grounds
+from trialscout.match.absence import (
+    cannot_tell,
+    has_record,
+    link_source,
+    presumption_key_of,
+    question_for,
+    unstructured,
+    with_grounds,
+)
 from trialscout.match.facts import CHECKS, Finding, check_condition
 from trialscout.match.groups import all_of, any_of, combine_groups, inline_units, polarity
 from trialscout.match.links import criterion_links
@@ -19,11 +28,11 @@ from trialscout.match.policy import (
     life_expectancy_presumed_months,
     presumed_reason,
     presumption_key,
-    record_cannot_tell,
 )
 from trialscout.match.policy import policy as absence_policy
 from trialscout.match.population import applicability
 from trialscout.match.vocab import checkable_settings
+from trialscout.model.compiled import remembered
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
 from trialscout.model.patient import Age, PatientFacts, Pregnancy, Sex
@@ -97,7 +106,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     following:' is read as an exclusion); `policy` is the absence policy (None: the default)."""
     ctype = ctype or criterion.type
     policy = policy or absence_policy()
-    if _permits(criterion.text):
+    if remembered(criterion, "permits", lambda: permits(criterion.text)):
         return _permission(index, criterion)
     scope = applicability(criterion, ctype, block, facts, today)
     if scope.whole:
@@ -106,8 +115,9 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     usable = _applicable(kept, facts, today)
     named = any(c.kind in _CONDITION_KINDS for c in usable)
     evidence = [_evidence(c, ctype, criterion, block, facts, today, policy, named) for c in usable]
-    evidence = _defined_by_limits(usable, evidence, block)
-    verdict = _combine_inline(criterion, ctype, usable, evidence, block)
+    plan = _plan(criterion, ctype, usable, block)
+    evidence = _defined_by_limits(usable, evidence, plan.limits)
+    verdict = _combine_inline(plan, evidence)
     if not usable:
         return unstructured(index, criterion, ctype, facts, policy, set_aside=bool(scope.outside))
     question = None
@@ -116,8 +126,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
         verdict = "unknown"
         question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
     elif verdict == "pass" and ctype == "inclusion" and not all(c.negated for c in usable) and \
-            (unread_share(criterion.text, criterion.unread) > pass_max_unread_share()
-             or unread_limit(criterion.unread)):
+            remembered(criterion, "partly_read", lambda: _partly_read(criterion)):
         verdict = "unknown"
         question = f"only partly understood ({', '.join(criterion.unread[:6])} not read): check the rest"
     presumed = verdict == "pass" and any(e.presumed for e in evidence if e.verdict == "pass")
@@ -131,10 +140,9 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
                            evidence=evidence, question=question, unread=criterion.unread, likely_fail=likely_fail)
 
 
-@lru_cache(maxsize=1 << 16)
-def _permits(text: str) -> bool:
-    """`permits`, cached: screening asks it of the same criterion for every patient."""
-    return permits(text)
+def _partly_read(criterion: Criterion) -> bool:
+    """Too many of the criterion's content words unread, or a word of a limit among them, for a pass to stand."""
+    return unread_share(criterion.text, criterion.unread) > pass_max_unread_share() or unread_limit(criterion.unread)
 
 
 def _permission(index: int, criterion: Criterion) -> CriterionResult:
@@ -166,7 +174,7 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
                          evidence: list[Evidence]) -> tuple[Verdict, str | None, list[Evidence]]:
     """A presumed pass holds only while the record is silent on the criterion: a note sentence sharing its words
     makes it a question to look at (unknown), unless every shared word is negated there (then it is confirmed)."""
-    if record_cannot_tell(criterion.text):
+    if cannot_tell(criterion):
         return "unknown", "a clinical record does not say this: ask the patient or the team", \
             [e.model_copy(update={"verdict": "unknown", "presumed": False}) if e.presumed else e for e in evidence]
     # the patient's own cancer, read as a diagnosis, is no reason to question a presumed absence ('no other
@@ -187,13 +195,13 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
         return "unknown", f"the record speaks of {', '.join(said.words)}: does the criterion apply?", \
             [*evidence, related]
     key = next((presumption_key_of(e) for e in evidence if e.presumed), "unlinked_exclusion")
-    return "pass", policy.question(key, criterion.text), evidence
+    return "pass", question_for(policy, key, criterion), evidence
 
 
 def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.date) -> list[Constraint]:
     """Computable constraints that apply: a limit 'in the presence of liver metastases' replaces the
     general limit for the same analyte when the patient has them, and is dropped otherwise."""
-    usable = [c for c in constraints if c.computable and c.kind in CHECKS and _checkable(c)]
+    usable = [c for c in constraints if remembered(c, "usable", _usable, c)]
     conditional = [c for c in usable if c.kind == "lab" and c.applies_if]
     if not conditional:
         return usable
@@ -202,6 +210,10 @@ def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.da
         if _condition_present(c.applies_if or "", facts, today):
             keep = [k for k in keep if not (k.kind == "lab" and k.analyte == c.analyte)] + [c]
     return keep
+
+
+def _usable(c: Constraint) -> bool:
+    return c.computable and c.kind in CHECKS and _checkable(c)
 
 
 def _checkable(c: Constraint) -> bool:
@@ -222,18 +234,41 @@ def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> 
     return any(key in (m.key or m.name.lower()) for m in facts.comorbidities)
 
 
-def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence], block: str) -> list[Evidence]:
+@dataclass(frozen=True)
+class _Plan:
+    """How a criterion's usable constraints combine, which depends on the trial alone (worked out once for a
+    compiled criterion): the lab limits defining each condition, the alternatives after a lead-in's colon
+    (`inline_units`), and the groups of alternatives of its head and of each unit (`_groups`)."""
+
+    ctype: str
+    limits: dict[int, list[int]]
+    units: list[list[int]]
+    head: list[int]
+    head_groups: list[list[int]]
+    unit_groups: list[list[list[int]]]
+
+
+def _plan(criterion: Criterion, ctype: str, usable: list[Constraint], block: str) -> _Plan:
+    def build() -> _Plan:
+        limits = {i: _defining_limits(i, usable, block) for i, c in enumerate(usable) if c.kind in _CONDITION_KINDS}
+        units = inline_units(criterion, ctype, usable, block)
+        alternative = {i for unit in units for i in unit}
+        head = [i for i in range(len(usable)) if i not in alternative] if units else list(range(len(usable)))
+        return _Plan(ctype, {i: found for i, found in limits.items() if found}, units, head,
+                     _groups(ctype, [usable[i] for i in head], block),
+                     [_groups(ctype, [usable[i] for i in u], block) for u in units])
+
+    return remembered(criterion, ("plan", ctype, *map(id, usable)), build)
+
+
+def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence],
+                       defining: dict[int, list[int]]) -> list[Evidence]:
     """A condition followed at once by the lab limits that define it ('hypertension of > 160/95 mm Hg', 'renal
     impairment (creatinine > 3 mg/dL)') is decided by those limits: having the condition is not enough to meet
     the criterion, and a limit the record meets settles it. With the limits unknown, a patient who has the
     condition is unknown; one who has not is decided as before."""
     out = list(evidence)
-    for i, c in enumerate(constraints):
-        if c.kind not in _CONDITION_KINDS:
-            continue
-        limits = _defining_limits(i, constraints, block)
-        if not limits:
-            continue
+    for i, limits in defining.items():
         decided = [evidence[j] for j in limits if evidence[j].verdict in ("pass", "fail") and not evidence[j].presumed]
         if decided and len(decided) == len(limits) or any(e.verdict == "fail" for e in decided):
             verdict: Verdict = "fail" if any(e.verdict == "fail" for e in decided) else "pass"
@@ -276,22 +311,20 @@ def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts
     key = "lab_of_condition" if c.kind == "lab" and condition_named else None
     verdict, presumed = constraint_verdict(c, ctype, finding, policy, key)
     reason = f"{finding.reason} ({presumed_reason(key or presumption_key(c))})" if presumed else finding.reason
-    return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(), criterion_text=words,
+    return Evidence(verdict=verdict, reason=reason, constraint=dict(remembered(c, "contract", c.to_contract)),
+                    criterion_text=words,
                     fact=finding.fact, source=finding.source, presumed=presumed,
                     grounds=list(finding.also) or None)
 
 
-def _combine_inline(criterion: Criterion, ctype: str, constraints: list[Constraint], evidence: list[Evidence],
-                    block: str) -> Verdict:
+def _combine_inline(plan: _Plan, evidence: list[Evidence]) -> Verdict:
     """An inclusion lead-in listing its alternatives after its colon ('defined by one of the following: A; B')
     needs its words before the colon and one alternative; any other criterion needs all its constraints."""
-    units = inline_units(criterion, ctype, constraints, block)
+    units, head = plan.units, plan.head
     if not units:
-        return _combine(ctype, constraints, evidence, block)
-    alternative = {i for unit in units for i in unit}
-    head = [i for i in range(len(constraints)) if i not in alternative]
-    verdicts = [_combine(ctype, [constraints[i] for i in head], [evidence[i] for i in head], block)] if head else []
-    choices = [_combine(ctype, [constraints[i] for i in u], [evidence[i] for i in u], block) for u in units]
+        return _combine(plan.head_groups, evidence)
+    verdicts = [_combine(plan.head_groups, [evidence[i] for i in head])] if head else []
+    choices = [_combine(groups, [evidence[i] for i in u]) for u, groups in zip(units, plan.unit_groups, strict=True)]
     # an empty unit (an alternative nothing was extracted from) is "unknown" by _combine
     verdicts.append(any_of(choices))
     if "pass" in choices:
@@ -303,12 +336,11 @@ def _combine_inline(criterion: Criterion, ctype: str, constraints: list[Constrai
     return all_of(verdicts)
 
 
-def _combine(ctype: str, constraints: list[Constraint], evidence: list[Evidence], block: str) -> Verdict:
-    """All constraints must pass, except alternatives: same-kind constraints joined by 'or' in an inclusion
-    criterion ("breast or ovarian cancer") need only one to pass."""
+def _combine(groups: list[list[int]], evidence: list[Evidence]) -> Verdict:
+    """All constraints must pass, except alternatives (`groups`, see `_groups`): same-kind constraints joined by
+    'or' in an inclusion criterion ("breast or ovarian cancer") need only one to pass."""
     if not evidence:
         return "unknown"
-    groups = _groups(ctype, constraints, block)
     verdicts = []
     for group in groups:
         members = [evidence[i].verdict for i in group]

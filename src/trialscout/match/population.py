@@ -6,10 +6,11 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
+from trialscout.model.compiled import remembered
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.patient import PatientFacts
 
@@ -74,10 +75,33 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
                   today: dt.date) -> Applicability:
     """Which parts of the criterion concern people other than this patient."""
     out = Applicability()
+    words = _words(criterion, block)
+    if remembered(criterion, "names_population", lambda: _names_population(criterion)):
+        _population_parts(out, criterion, ctype, block, words, facts, today)
+    adult = _adult_matters(criterion, words, facts, today)
+    if adult and not out.whole:
+        out.whole = adult
+    status = remembered(criterion, "menopause", lambda: _menopause_condition(words))
+    have = menopausal(facts, today) if status else None
+    if status and have and have != status:
+        out.whole = f"{have}menopausal patient: the criterion applies if {status}menopausal"
+    return out
+
+
+def _names_population(criterion: Criterion) -> bool:
+    """Whether a constraint of the criterion names a population (a sex, a pregnancy status): only then can a
+    part of it concern other people than the patient."""
+    return any(c.kind in ("pregnancy", "sex") for c in criterion.constraints)
+
+
+def _population_parts(out: Applicability, criterion: Criterion, ctype: str, block: str, words: str,
+                      facts: PatientFacts, today: dt.date) -> None:
+    """The constraints naming a sex or a pregnancy status that concern other people than the patient
+    (`out.outside`, `out.subject`), and the whole criterion when its subject is such a population."""
     reproductive = set(_rules()["reproductive_statuses"])
     pregnant_no = cannot_become_pregnant(facts, today)
-    words = _words(criterion, block)
-    sex_is_population = ctype == "exclusion" or _conditional_sex(words) or any(
+    conditional_sex = remembered(criterion, "conditional_sex", lambda: _conditional_sex(words))
+    sex_is_population = ctype == "exclusion" or conditional_sex or any(
         c.kind == "pregnancy" and c.status in reproductive for c in criterion.constraints)
     for i, c in enumerate(criterion.constraints):
         if c.kind == "pregnancy" and c.status in reproductive and pregnant_no:
@@ -93,14 +117,6 @@ def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFa
         out.whole = out.outside[subject[0]]
     elif out.outside and len(out.outside) == len(criterion.constraints) and not criterion.unread:
         out.whole = next(iter(out.outside.values()))
-    adult = _adult_matters(criterion, words, facts, today)
-    if adult and not out.whole:
-        out.whole = adult
-    status = _menopause_condition(words)
-    have = menopausal(facts, today) if status else None
-    if status and have and have != status:
-        out.whole = f"{have}menopausal patient: the criterion applies if {status}menopausal"
-    return out
 
 
 def _words(criterion: Criterion, block: str) -> str:
@@ -129,14 +145,11 @@ def _names_own_sex(words: str, facts: PatientFacts) -> bool:
     return bool(pattern) and re.search(pattern, words, re.IGNORECASE) is not None
 
 
-@lru_cache(maxsize=1 << 16)
 def _conditional_sex(words: str) -> bool:
-    """Whether the criterion's words make a sex its condition ('women of childbearing potential must'); cached:
-    screening asks it of the same criterion for every patient."""
+    """Whether the criterion's words make a sex its condition ('women of childbearing potential must')."""
     return bool(_pattern("conditional_sex").search(words))
 
 
-@lru_cache(maxsize=1 << 16)
 def _menopause_condition(text: str) -> str | None:
     m = _pattern("menopause_condition").search(text)
     if not m:

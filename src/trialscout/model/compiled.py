@@ -14,17 +14,25 @@ models), not again when they are read.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from trialscout.model.criteria import Constraint, ConstraintReading, Criterion, criterion_contract
+
+T = TypeVar("T")
 
 FORMAT = 2
 """Version of the stored layout (1 was the full `Criterion.model_dump`, nulls and all)."""
 
 
 class _Plain:
-    """Attributes from a dict of the fields that are set; every other field reads as its class default."""
+    """Attributes from a dict of the fields that are set; every other field reads as its class default. Beside
+    them, for a trial held between matches, a memo of what matching works out from the trial alone
+    (`remembered`)."""
+
+    __slots__ = ("__dict__", "memo")
+    memo: dict[Hashable, Any] | None
 
     def __eq__(self, other: object) -> bool:  # as pydantic compares models: same class, same field values
         return type(other) is type(self) and self.__dict__ == other.__dict__
@@ -47,7 +55,7 @@ class CompiledConstraint(ConstraintReading, _Plain):
         own = {key: sys.intern(value) if type(value) is str else value for key, value in fields.items()}
         own["span"] = tuple(own["span"])
         self.__dict__ = own
-
+        self.memo = None
 
 
 _CONSTRAINT_DEFAULTS = {name: f.default for name, f in Constraint.model_fields.items() if not f.is_required()}
@@ -73,6 +81,7 @@ class CompiledCriterion(_Plain):
         own["_block"] = block  # the text is the block's words at the span, unless stored: sliced when read
         own["constraints"] = [CompiledConstraint(c) for c in own.get("constraints", ())]
         self.__dict__ = own
+        self.memo = None
 
     @property
     def text(self) -> str:
@@ -137,13 +146,36 @@ def is_compiled(doc: Any) -> bool:
     return isinstance(doc, dict) and doc.get("format") == FORMAT
 
 
-def load_trial(doc: dict[str, Any]) -> CompiledTrial:
-    """A stored document read back (no validation: it was written from validated models)."""
+def load_trial(doc: dict[str, Any], *, remember: bool = False) -> CompiledTrial:
+    """A stored document read back (no validation: it was written from validated models). With `remember`, for
+    a trial held between matches, its criteria and constraints keep what matching works out from them
+    (`remembered`)."""
     block = doc["block"]
-    return CompiledTrial(nct_id=doc["nct_id"], title=doc.get("title"), block=block,
-                         criteria=[CompiledCriterion(c, block) for c in doc["criteria"]],
-                         minimum_age=doc.get("minimum_age"), maximum_age=doc.get("maximum_age"),
-                         sex=doc.get("sex"))
+    trial = CompiledTrial(nct_id=doc["nct_id"], title=doc.get("title"), block=block,
+                          criteria=[CompiledCriterion(c, block) for c in doc["criteria"]],
+                          minimum_age=doc.get("minimum_age"), maximum_age=doc.get("maximum_age"),
+                          sex=doc.get("sex"))
+    if remember:
+        for criterion in trial.criteria:
+            criterion.memo = {}
+            for constraint in criterion.constraints:
+                constraint.memo = {}
+    return trial
+
+
+def remembered(obj: object, key: Hashable, compute: Callable[..., T], *args: Any) -> T:
+    """`compute(*args)`, worked out once per `key` for a criterion or constraint of a trial loaded to be held
+    (`load_trial(..., remember=True)`): what matching derives from the trial alone, such as a criterion's
+    permission or its population words. Computed every time for any other (a trial read for one match, a
+    pydantic model)."""
+    memo = obj.memo if isinstance(obj, _Plain) else None
+    if memo is None:
+        return compute(*args)
+    try:
+        return memo[key]  # type: ignore[no-any-return]
+    except KeyError:
+        value = memo[key] = compute(*args)
+        return value
 
 
 def to_model(c: CompiledCriterion) -> Criterion:

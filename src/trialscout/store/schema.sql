@@ -82,3 +82,21 @@ CREATE VIRTUAL TABLE IF NOT EXISTS studies_fts USING fts5(
     title, conditions, keywords, interventions, summary, eligibility, outcomes, sponsors, locations,
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
+
+-- A counter that every write to a study or its derived documents advances (never back): a process that holds
+-- compiled trials in memory between calls reads it to know they are still the store's. It starts at a random
+-- value, so a store deleted and made again at the same path does not repeat the old one's. Created on any
+-- write-open, so older stores gain it.
+INSERT OR IGNORE INTO meta VALUES ('generation', abs(random() % 1000000000000));
+CREATE TRIGGER IF NOT EXISTS studies_insert_generation AFTER INSERT ON studies BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER IF NOT EXISTS studies_update_generation AFTER UPDATE ON studies BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER IF NOT EXISTS studies_delete_generation AFTER DELETE ON studies BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER IF NOT EXISTS derived_insert_generation AFTER INSERT ON derived BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER IF NOT EXISTS derived_update_generation AFTER UPDATE ON derived BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;
+CREATE TRIGGER IF NOT EXISTS derived_delete_generation AFTER DELETE ON derived BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; END;

@@ -291,6 +291,21 @@ class SqliteStore:
         for nct_id, title, low, high, sex in self.conn.execute(sql, (*outside_params, *params)):
             yield nct_id, title, {"minimumAge": low, "maximumAge": high, "sex": sex}
 
+    def generation(self) -> int | None:
+        """The store's write counter (schema.sql): it changes whenever a study or a derived document is written
+        or deleted. None for a store that has none yet (not opened for writing since it was added)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row is not None else None
+
+    def ids_where(self, filters: StudyFilters, *, shard: tuple[int, int] | None = None) -> list[str]:
+        """The NCT IDs of the studies the filters keep (in NCT ID order), of one share (see `derived_where`)."""
+        where, params = filter_sql(filters)
+        if shard is not None:
+            where = " AND ".join(filter(None, [where, "s.id % ? = ?"]))
+            params = [*params, *shard]
+        sql = f"SELECT s.nct_id FROM studies s {'WHERE ' + where if where else ''} ORDER BY s.nct_id"
+        return [r[0] for r in self.conn.execute(sql, params)]
+
     def count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM studies").fetchone()[0])
 
