@@ -165,7 +165,7 @@ def _one_page(store: SqliteStore, client: ApiClient, cp: Checkpoint, options: Sy
     try:
         page = client.studies(request_params(cp, options.page_size))
     except SyncError as exc:
-        raise SyncError(f"page {page_no} of run {cp.run_id}: {exc.why}; the checkpoint is kept: run `trialscout "
+        raise type(exc)(f"page {page_no} of run {cp.run_id}: {exc.why}; the checkpoint is kept: run `trialscout "
                         "sync` again to resume"
                         + (", or with --restart to start a new run from the same date (pages already stored "
                            "come back unchanged)" if cp.next_page_token else ""), where=exc.where) from exc
