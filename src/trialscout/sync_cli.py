@@ -120,10 +120,13 @@ def _print_report(report: SyncReport, db_path: Path) -> None:
 
 
 def _print_history(db: Path | None) -> None:
-    from trialscout.store import open_store
+    from trialscout.store import default_db_path, open_store
     from trialscout.sync import history
 
-    with open_store(db) as store:
+    if not default_db_path(db).exists():
+        raise TrialscoutError("no database here yet (run `trialscout ingest` or `trialscout sync` first)",
+                              where=str(default_db_path(db)))
+    with open_store(db) as store:  # opened for writing: an older store gains the sync tables
         runs = history(store.conn)
     if not runs:
         out.print("no sync has run on this store yet", markup=False)

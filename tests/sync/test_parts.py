@@ -104,3 +104,10 @@ def test_rates() -> None:
     assert parse_rate("600/h") == 10
     with pytest.raises(TrialscoutError, match="--rate"):
         parse_rate("fast")
+
+
+def test_the_cli_default_host_is_the_library_default() -> None:
+    from trialscout import sync_cli
+    from trialscout.sync import DEFAULT_BASE_URL
+
+    assert sync_cli.DEFAULT_BASE_URL == DEFAULT_BASE_URL  # spelled twice so that `--help` does not import httpx
