@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS sync_rejects (
     run_id  INTEGER NOT NULL REFERENCES sync_runs(id),
     page    INTEGER NOT NULL,
     nct_id  TEXT,                         -- NULL when the record did not say
-    "where" TEXT NOT NULL,
+    position TEXT NOT NULL,               -- where in the run: "page 3#7 [NCT01234567]"
     why     TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS sync_rejects_run ON sync_rejects(run_id);

@@ -117,7 +117,7 @@ def record_page(conn: sqlite3.Connection, cp: Checkpoint, counts: PageCounts, ne
 
 def record_reject(conn: sqlite3.Connection, run_id: int, page: int, nct_id: str | None, where: str,
                   why: str) -> None:
-    conn.execute('INSERT INTO sync_rejects (run_id, page, nct_id, "where", why) VALUES (?, ?, ?, ?, ?)',
+    conn.execute('INSERT INTO sync_rejects (run_id, page, nct_id, position, why) VALUES (?, ?, ?, ?, ?)',
                  (run_id, page, nct_id, where, why))
 
 
