@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
+# beside the checkout; a git worktree elsewhere names it in $TRIALSCOUT_SHARED_DATA
+SHARED_DATA = Path(os.environ.get("TRIALSCOUT_SHARED_DATA") or REPO.parent / "shared" / "data")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 V2_JSON_DIR = SHARED_DATA / "ctgov-v2-json"
 XML_SAMPLE_ZIP = SHARED_DATA / "ctgov-xml" / "AllPublicXML-sample.zip"

@@ -18,6 +18,7 @@ from trialscout.errors import TrialscoutError
 from trialscout.evaluation_cli import eval_app
 from trialscout.screening_cli import screen_command
 from trialscout.serve_cli import serve_command
+from trialscout.sync_cli import sync_command
 
 if TYPE_CHECKING:
     from trialscout.model.patient import PatientFacts
@@ -369,6 +370,7 @@ def match(
 app.add_typer(eval_app, name="eval")
 app.command(name="screen")(screen_command)
 app.command(name="serve")(serve_command)
+app.command(name="sync")(sync_command)
 
 
 @app.command()

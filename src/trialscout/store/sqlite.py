@@ -19,7 +19,11 @@ from trialscout.model import Study
 from trialscout.store.query import Hit, Page, StudyFilters, filter_sql, nearest_site_sql
 from trialscout.store.rows import FTS_COLUMNS, StudyRows, study_rows
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
+SCHEMA_FILES = ("schema.sql", "schema_sync.sql")
+"""Run in order at every write-open (each creates only what is missing): the core tables, then the sync block."""
+ADDED_TABLES_ONLY = ("3",)
+"""Versions whose upgrade is only the tables the schema files add (v3 → v4: the sync tables)."""
 # bm25() weights, in studies_fts column order (store.rows.FTS_COLUMNS): title, conditions, keywords,
 # interventions, summary, eligibility, outcomes, sponsors, locations. Weights given for fewer columns are
 # padded with zeros, so the later columns are matched by column filters but never move a plain ranking.
@@ -75,12 +79,16 @@ class SqliteStore:
             self._migrate_v1()  # before the schema script, whose indexes name the new columns
         if row is not None and row[0] in ("1", "2"):
             self.conn.execute("DROP TABLE IF EXISTS studies_fts")  # rebuilt below with its v3 columns
-        self.conn.executescript(resources.files("trialscout.store").joinpath("schema.sql").read_text("utf-8"))
+        for name in SCHEMA_FILES:
+            self.conn.executescript(resources.files("trialscout.store").joinpath(name).read_text("utf-8"))
         if row is None:
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (SCHEMA_VERSION,))
             self.conn.commit()
         elif row[0] in ("1", "2"):
             self._rebuild_fts()
+        elif row[0] in ADDED_TABLES_ONLY:
+            self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,))
+            self.conn.commit()
         elif row[0] != SCHEMA_VERSION:
             raise StoreError(f"database schema version {row[0]} is not this trialscout's ({SCHEMA_VERSION})",
                              where=str(self.path))
