@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import gc
 import hashlib
@@ -371,6 +372,7 @@ def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[Ranke
 
 
 _POOL: dict[int, Any] = {}
+_POOL_EXIT: list[bool] = []
 
 
 def _worker_pool(size: int) -> Any:
@@ -381,15 +383,18 @@ def _worker_pool(size: int) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
         _shut_pool()
+        if not _POOL_EXIT:
+            atexit.register(_shut_pool, wait=True)  # before the interpreter tears down what the pool's thread uses
+            _POOL_EXIT.append(True)
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver") if "forkserver" in methods else mp.get_context("spawn")
         pool = _POOL[size] = ProcessPoolExecutor(size, mp_context=ctx)
     return pool
 
 
-def _shut_pool() -> None:
+def _shut_pool(wait: bool = False) -> None:
     for pool in _POOL.values():
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=wait, cancel_futures=True)
     _POOL.clear()
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from trialscout.match.facts import structured
 from trialscout.match.links import Link, criterion_links
 from trialscout.match.policy import Policy, grounds_of, presumption_key, record_cannot_tell
-from trialscout.model.compiled import remembered
+from trialscout.match.traits import known_traits
 from trialscout.model.criteria import Criterion
 from trialscout.model.match import CriterionResult, Evidence
 from trialscout.model.patient import PatientFacts
@@ -110,15 +110,11 @@ def unstructured(index: int, criterion: Criterion, ctype: str, facts: PatientFac
         evidence = Evidence(verdict="pass", reason="the record says nothing about this (presumed absent)",
                             constraint=_WHOLE, criterion_text=criterion.text, presumed=True)
         return result.model_copy(update={"verdict": "pass", "presumed": True, "evidence": [evidence],
-                                         "question": question_for(policy, "unlinked_exclusion", criterion)})
+                                         "question": policy.question("unlinked_exclusion", criterion.text)})
     return result.model_copy(update={"question": "not understood: read the criterion and ask"})
 
 
 def cannot_tell(criterion: Criterion) -> bool:
-    """`record_cannot_tell` of the criterion's words, worked out once per compiled criterion."""
-    return remembered(criterion, "cannot_tell", lambda: record_cannot_tell(criterion.text))
-
-
-def question_for(policy: Policy, key: str, criterion: Criterion) -> str:
-    """`Policy.question` on the criterion's words (the same under every policy), worked out once per key."""
-    return remembered(criterion, ("question", key), lambda: policy.question(key, criterion.text))
+    """`record_cannot_tell` of the criterion's words (from its traits when a held trial's)."""
+    traits = known_traits(criterion)
+    return traits.cannot_tell if traits is not None else record_cannot_tell(criterion.text)

@@ -9,14 +9,12 @@ from functools import cache
 from typing import Any
 
 from trialscout.criteria import rules
-from trialscout.criteria.coverage import pass_max_unread_share, unread_limit, unread_share
 from trialscout.criteria.remarks import permits
 from trialscout.match.absence import (
     cannot_tell,
     has_record,
     link_source,
     presumption_key_of,
-    question_for,
     unstructured,
     with_grounds,
 )
@@ -31,8 +29,8 @@ from trialscout.match.policy import (
 )
 from trialscout.match.policy import policy as absence_policy
 from trialscout.match.population import applicability
-from trialscout.match.vocab import checkable_settings
-from trialscout.model.compiled import remembered
+from trialscout.match.traits import memo_of, partly_read, remember, traits_of
+from trialscout.match.traits import usable as is_usable
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.match import CriterionResult, Eligibility, Evidence, Verdict
 from trialscout.model.patient import Age, PatientFacts, Pregnancy, Sex
@@ -106,16 +104,19 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     following:' is read as an exclusion); `policy` is the absence policy (None: the default)."""
     ctype = ctype or criterion.type
     policy = policy or absence_policy()
-    if remembered(criterion, "permits", lambda: permits(criterion.text)):
+    traits = traits_of(criterion, block)
+    if traits.permits if traits is not None else permits(criterion.text):
         return _permission(index, criterion)
-    scope = applicability(criterion, ctype, block, facts, today)
+    scope = applicability(criterion, ctype, block, facts, today, traits)
     if scope.whole:
         return _not_applicable(index, criterion, scope.whole, facts)
-    kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside and i not in scope.subject]
-    usable = _applicable(kept, facts, today)
+    kept = [c for i, c in enumerate(criterion.constraints) if i not in scope.outside and i not in scope.subject
+            and (traits is None or traits.usable[i])]
+    usable = _applicable(kept, facts, today, checked=traits is not None)
     named = any(c.kind in _CONDITION_KINDS for c in usable)
     evidence = [_evidence(c, ctype, criterion, block, facts, today, policy, named) for c in usable]
-    plan = _plan(criterion, ctype, usable, block)
+    whole = traits is not None and not (scope.outside or scope.subject or traits.conditional_limits)
+    plan = _plan(criterion, ctype, usable, block, whole)
     evidence = _defined_by_limits(usable, evidence, plan.limits)
     verdict = _combine_inline(plan, evidence)
     if not usable:
@@ -126,7 +127,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
         verdict = "unknown"
         question = f"not fully understood ({', '.join(criterion.unread[:6])}): read the criterion and decide"
     elif verdict == "pass" and ctype == "inclusion" and not all(c.negated for c in usable) and \
-            remembered(criterion, "partly_read", lambda: _partly_read(criterion)):
+            (traits.partly_read if traits is not None else partly_read(criterion)):
         verdict = "unknown"
         question = f"only partly understood ({', '.join(criterion.unread[:6])} not read): check the rest"
     presumed = verdict == "pass" and any(e.presumed for e in evidence if e.verdict == "pass")
@@ -140,9 +141,6 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
                            evidence=evidence, question=question, unread=criterion.unread, likely_fail=likely_fail)
 
 
-def _partly_read(criterion: Criterion) -> bool:
-    """Too many of the criterion's content words unread, or a word of a limit among them, for a pass to stand."""
-    return unread_share(criterion.text, criterion.unread) > pass_max_unread_share() or unread_limit(criterion.unread)
 
 
 def _permission(index: int, criterion: Criterion) -> CriterionResult:
@@ -195,13 +193,15 @@ def _confirm_presumption(criterion: Criterion, ctype: str, facts: PatientFacts, 
         return "unknown", f"the record speaks of {', '.join(said.words)}: does the criterion apply?", \
             [*evidence, related]
     key = next((presumption_key_of(e) for e in evidence if e.presumed), "unlinked_exclusion")
-    return "pass", question_for(policy, key, criterion), evidence
+    return "pass", policy.question(key, criterion.text), evidence
 
 
-def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.date) -> list[Constraint]:
+def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.date,
+                checked: bool = False) -> list[Constraint]:
     """Computable constraints that apply: a limit 'in the presence of liver metastases' replaces the
-    general limit for the same analyte when the patient has them, and is dropped otherwise."""
-    usable = [c for c in constraints if remembered(c, "usable", _usable, c)]
+    general limit for the same analyte when the patient has them, and is dropped otherwise. `checked`: the
+    constraints are known to be usable (`traits.usable`) already."""
+    usable = constraints if checked else [c for c in constraints if is_usable(c)]
     conditional = [c for c in usable if c.kind == "lab" and c.applies_if]
     if not conditional:
         return usable
@@ -210,19 +210,6 @@ def _applicable(constraints: list[Constraint], facts: PatientFacts, today: dt.da
         if _condition_present(c.applies_if or "", facts, today):
             keep = [k for k in keep if not (k.kind == "lab" and k.analyte == c.analyte)] + [c]
     return keep
-
-
-def _usable(c: Constraint) -> bool:
-    return c.computable and c.kind in CHECKS and _checkable(c)
-
-
-def _checkable(c: Constraint) -> bool:
-    """False for a condition that says only how the disease was established ("histologically confirmed"): no
-    record lists that, so the constraint is not computable for the matcher."""
-    if c.kind != "condition":
-        return True
-    return any(v is not None for v in (c.code, c.stage, c.metastasis_site, c.size_cm, c.lesion_count, c.measurable)) \
-        or bool(checkable_settings(c.setting))
 
 
 def _condition_present(applies_if: str, facts: PatientFacts, today: dt.date) -> bool:
@@ -240,35 +227,41 @@ class _Plan:
     compiled criterion): the lab limits defining each condition, the alternatives after a lead-in's colon
     (`inline_units`), and the groups of alternatives of its head and of each unit (`_groups`)."""
 
-    ctype: str
-    limits: dict[int, list[int]]
-    units: list[list[int]]
-    head: list[int]
-    head_groups: list[list[int]]
-    unit_groups: list[list[list[int]]]
+    limits: tuple[tuple[int, tuple[int, ...]], ...]
+    units: tuple[tuple[int, ...], ...]
+    head: tuple[int, ...]
+    head_groups: tuple[tuple[int, ...], ...]
+    unit_groups: tuple[tuple[tuple[int, ...], ...], ...]
 
 
-def _plan(criterion: Criterion, ctype: str, usable: list[Constraint], block: str) -> _Plan:
-    def build() -> _Plan:
-        limits = {i: _defining_limits(i, usable, block) for i, c in enumerate(usable) if c.kind in _CONDITION_KINDS}
-        units = inline_units(criterion, ctype, usable, block)
-        alternative = {i for unit in units for i in unit}
-        head = [i for i in range(len(usable)) if i not in alternative] if units else list(range(len(usable)))
-        return _Plan(ctype, {i: found for i, found in limits.items() if found}, units, head,
-                     _groups(ctype, [usable[i] for i in head], block),
-                     [_groups(ctype, [usable[i] for i in u], block) for u in units])
-
-    return remembered(criterion, ("plan", ctype, *map(id, usable)), build)
+def _plan(criterion: Criterion, ctype: str, usable: list[Constraint], block: str, whole: bool = False) -> _Plan:
+    """The criterion's plan for these usable constraints, worked out now; or, for a held criterion whose usable
+    constraints are all of them (`whole`: no part concerns other people, no limit applies only with a
+    condition, as for most patients), kept from the first time."""
+    memo = memo_of(criterion) if whole else None
+    if memo is not None and len(memo) == 3 and memo[1] == ctype:
+        return memo[2]  # type: ignore[no-any-return]
+    limits = ((i, tuple(_defining_limits(i, usable, block))) for i, c in enumerate(usable)
+              if c.kind in _CONDITION_KINDS)
+    units = tuple(tuple(u) for u in inline_units(criterion, ctype, usable, block))
+    alternative = {i for unit in units for i in unit}
+    head = tuple(i for i in range(len(usable)) if i not in alternative)
+    plan = _Plan(tuple((i, found) for i, found in limits if found), units, head,
+                 _groups(ctype, [usable[i] for i in head], block),
+                 tuple(_groups(ctype, [usable[i] for i in u], block) for u in units))
+    if memo is not None:
+        remember(criterion, memo[0], ctype, plan)
+    return plan
 
 
 def _defined_by_limits(constraints: list[Constraint], evidence: list[Evidence],
-                       defining: dict[int, list[int]]) -> list[Evidence]:
+                       defining: tuple[tuple[int, tuple[int, ...]], ...]) -> list[Evidence]:
     """A condition followed at once by the lab limits that define it ('hypertension of > 160/95 mm Hg', 'renal
     impairment (creatinine > 3 mg/dL)') is decided by those limits: having the condition is not enough to meet
     the criterion, and a limit the record meets settles it. With the limits unknown, a patient who has the
     condition is unknown; one who has not is decided as before."""
     out = list(evidence)
-    for i, limits in defining.items():
+    for i, limits in defining:
         decided = [evidence[j] for j in limits if evidence[j].verdict in ("pass", "fail") and not evidence[j].presumed]
         if decided and len(decided) == len(limits) or any(e.verdict == "fail" for e in decided):
             verdict: Verdict = "fail" if any(e.verdict == "fail" for e in decided) else "pass"
@@ -311,7 +304,7 @@ def _evidence(c: Constraint, ctype: str, criterion: Criterion, block: str, facts
     key = "lab_of_condition" if c.kind == "lab" and condition_named else None
     verdict, presumed = constraint_verdict(c, ctype, finding, policy, key)
     reason = f"{finding.reason} ({presumed_reason(key or presumption_key(c))})" if presumed else finding.reason
-    return Evidence(verdict=verdict, reason=reason, constraint=dict(remembered(c, "contract", c.to_contract)),
+    return Evidence(verdict=verdict, reason=reason, constraint=c.to_contract(),
                     criterion_text=words,
                     fact=finding.fact, source=finding.source, presumed=presumed,
                     grounds=list(finding.also) or None)
@@ -336,7 +329,7 @@ def _combine_inline(plan: _Plan, evidence: list[Evidence]) -> Verdict:
     return all_of(verdicts)
 
 
-def _combine(groups: list[list[int]], evidence: list[Evidence]) -> Verdict:
+def _combine(groups: tuple[tuple[int, ...], ...], evidence: list[Evidence]) -> Verdict:
     """All constraints must pass, except alternatives (`groups`, see `_groups`): same-kind constraints joined by
     'or' in an inclusion criterion ("breast or ovarian cancer") need only one to pass."""
     if not evidence:
@@ -355,7 +348,7 @@ def _combine(groups: list[list[int]], evidence: list[Evidence]) -> Verdict:
     return "unknown" if "unknown" in verdicts else "pass"
 
 
-def _groups(criterion_type: str, constraints: list[Constraint], block: str) -> list[list[int]]:
+def _groups(criterion_type: str, constraints: list[Constraint], block: str) -> tuple[tuple[int, ...], ...]:
     """Alternatives in an inclusion: same-kind constraints joined by 'or' ("glioblastoma or anaplastic astrocytoma"),
     lists of conditions or biomarkers joined by commas whose last item comes with 'or' ("AML, ALL, CML, or MDS"),
     and a condition with the subtypes it lists in brackets ("sarcoma (including liposarcoma, leiomyosarcoma)")."""
@@ -371,7 +364,7 @@ def _groups(criterion_type: str, constraints: list[Constraint], block: str) -> l
     for g in groups:
         listed = any(_inside(constraints[i], regions) for i in g)
         out += [g] if listed or _disjunctive(g, constraints, block) else [[i] for i in g]
-    return out
+    return tuple(tuple(g) for g in out)
 
 
 def _example_regions(constraints: list[Constraint], block: str) -> list[tuple[int, int]]:

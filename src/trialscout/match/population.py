@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from trialscout.model.compiled import remembered
 from trialscout.model.criteria import Constraint, Criterion
 from trialscout.model.patient import PatientFacts
 
@@ -72,36 +71,37 @@ def cannot_become_pregnant(facts: PatientFacts, today: dt.date) -> str | None:
 
 
 def applicability(criterion: Criterion, ctype: str, block: str, facts: PatientFacts,
-                  today: dt.date) -> Applicability:
-    """Which parts of the criterion concern people other than this patient."""
+                  today: dt.date, traits: Any = None) -> Applicability:
+    """Which parts of the criterion concern people other than this patient. `traits`: the criterion's
+    `match.traits.Traits` when worked out already (a held trial), else each is worked out here."""
     out = Applicability()
-    words = _words(criterion, block)
-    if remembered(criterion, "names_population", lambda: _names_population(criterion)):
-        _population_parts(out, criterion, ctype, block, words, facts, today)
+    words = words_of(criterion, block)
+    if traits.names_population if traits is not None else names_population(criterion):
+        sex_condition = traits.conditional_sex if traits is not None else conditional_sex(words)
+        _population_parts(out, criterion, ctype, block, words, facts, today, sex_condition)
     adult = _adult_matters(criterion, words, facts, today)
     if adult and not out.whole:
         out.whole = adult
-    status = remembered(criterion, "menopause", lambda: _menopause_condition(words))
+    status = traits.menopause if traits is not None else menopause_condition(words)
     have = menopausal(facts, today) if status else None
     if status and have and have != status:
         out.whole = f"{have}menopausal patient: the criterion applies if {status}menopausal"
     return out
 
 
-def _names_population(criterion: Criterion) -> bool:
+def names_population(criterion: Criterion) -> bool:
     """Whether a constraint of the criterion names a population (a sex, a pregnancy status): only then can a
     part of it concern other people than the patient."""
     return any(c.kind in ("pregnancy", "sex") for c in criterion.constraints)
 
 
 def _population_parts(out: Applicability, criterion: Criterion, ctype: str, block: str, words: str,
-                      facts: PatientFacts, today: dt.date) -> None:
+                      facts: PatientFacts, today: dt.date, sex_condition: bool) -> None:
     """The constraints naming a sex or a pregnancy status that concern other people than the patient
     (`out.outside`, `out.subject`), and the whole criterion when its subject is such a population."""
     reproductive = set(_rules()["reproductive_statuses"])
     pregnant_no = cannot_become_pregnant(facts, today)
-    conditional_sex = remembered(criterion, "conditional_sex", lambda: _conditional_sex(words))
-    sex_is_population = ctype == "exclusion" or conditional_sex or any(
+    sex_is_population = ctype == "exclusion" or sex_condition or any(
         c.kind == "pregnancy" and c.status in reproductive for c in criterion.constraints)
     for i, c in enumerate(criterion.constraints):
         if c.kind == "pregnancy" and c.status in reproductive and pregnant_no:
@@ -119,7 +119,8 @@ def _population_parts(out: Applicability, criterion: Criterion, ctype: str, bloc
         out.whole = next(iter(out.outside.values()))
 
 
-def _words(criterion: Criterion, block: str) -> str:
+def words_of(criterion: Criterion, block: str) -> str:
+    """The criterion's words in the block (its own text when its span is not the block's)."""
     s, e = criterion.span
     return block[s:e] if 0 <= s < e <= len(block) else criterion.text
 
@@ -145,12 +146,13 @@ def _names_own_sex(words: str, facts: PatientFacts) -> bool:
     return bool(pattern) and re.search(pattern, words, re.IGNORECASE) is not None
 
 
-def _conditional_sex(words: str) -> bool:
+def conditional_sex(words: str) -> bool:
     """Whether the criterion's words make a sex its condition ('women of childbearing potential must')."""
     return bool(_pattern("conditional_sex").search(words))
 
 
-def _menopause_condition(text: str) -> str | None:
+def menopause_condition(text: str) -> str | None:
+    """'pre' or 'post' when the criterion applies only to pre- or postmenopausal women, else None."""
     m = _pattern("menopause_condition").search(text)
     if not m:
         return None

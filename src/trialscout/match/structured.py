@@ -5,10 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from trialscout.model import Study, age_in_years
+from trialscout.model.compiled import HELD, CompiledCriterion, compile_criteria
 from trialscout.model.criteria import Constraint, Criterion
 
 
-def structured_criteria(study: Study) -> list[Criterion]:
+def structured_criteria(study: Study) -> list[CompiledCriterion]:
     """The eligibility module's age range and sex as inclusion criteria (empty span: not from the text).
 
     Registries publish these even when a page carries no criteria text, and they decide eligibility as
@@ -21,9 +22,12 @@ def structured_criteria(study: Study) -> list[Criterion]:
 
 
 @lru_cache(maxsize=4096)
-def record_criteria(minimum_age: str | None, maximum_age: str | None, sex: str | None) -> tuple[Criterion, ...]:
-    """The criteria of a record's age range (`18 Years`, `70 Years`) and sex (`FEMALE`, `MALE`, `ALL`); cached:
-    a registry has few distinct ranges, and the criteria are only read."""
+def record_criteria(minimum_age: str | None, maximum_age: str | None, sex: str | None
+                    ) -> tuple[CompiledCriterion, ...]:
+    """The criteria of a record's age range (`18 Years`, `70 Years`) and sex (`FEMALE`, `MALE`, `ALL`), in their
+    compiled form; cached: a registry has few distinct ranges, and the criteria are only read. They are shared by
+    every trial with the same range, and held: what matching works out from them alone is worked out once (they
+    depend on no trial's text)."""
     out: list[Criterion] = []
     lo, hi = age_in_years(minimum_age), age_in_years(maximum_age)
     if lo is not None or hi is not None:
@@ -34,4 +38,7 @@ def record_criteria(minimum_age: str | None, maximum_age: str | None, sex: str |
         out.append(Criterion(type="inclusion", text=f"Sex: {sex} (trial record)", span=(0, 0),
                              section="eligibility module",
                              constraints=[Constraint(kind="sex", span=(0, 0), sex=sex)]))
-    return tuple(out)
+    compiled = tuple(CompiledCriterion(doc, "") for doc in compile_criteria(out, ""))
+    for criterion in compiled:
+        criterion.memo = HELD
+    return compiled

@@ -14,25 +14,26 @@ models), not again when they are read.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from trialscout.model.criteria import Constraint, ConstraintReading, Criterion, criterion_contract
-
-T = TypeVar("T")
 
 FORMAT = 2
 """Version of the stored layout (1 was the full `Criterion.model_dump`, nulls and all)."""
 
 
+HELD: tuple[Any, ...] = ()
+"""The memo of a held trial's criterion before matching has worked anything out from it (`match.traits`)."""
+
+
 class _Plain:
     """Attributes from a dict of the fields that are set; every other field reads as its class default. Beside
-    them, for a trial held between matches, a memo of what matching works out from the trial alone
-    (`remembered`)."""
+    them, on a criterion of a trial held between matches, a memo of what matching works out from it alone
+    (`match.traits`)."""
 
     __slots__ = ("__dict__", "memo")
-    memo: dict[Hashable, Any] | None
+    memo: tuple[Any, ...] | None
 
     def __eq__(self, other: object) -> bool:  # as pydantic compares models: same class, same field values
         return type(other) is type(self) and self.__dict__ == other.__dict__
@@ -148,8 +149,7 @@ def is_compiled(doc: Any) -> bool:
 
 def load_trial(doc: dict[str, Any], *, remember: bool = False) -> CompiledTrial:
     """A stored document read back (no validation: it was written from validated models). With `remember`, for
-    a trial held between matches, its criteria and constraints keep what matching works out from them
-    (`remembered`)."""
+    a trial held between matches, its criteria keep what matching works out from them alone (`match.traits`)."""
     block = doc["block"]
     trial = CompiledTrial(nct_id=doc["nct_id"], title=doc.get("title"), block=block,
                           criteria=[CompiledCriterion(c, block) for c in doc["criteria"]],
@@ -157,25 +157,8 @@ def load_trial(doc: dict[str, Any], *, remember: bool = False) -> CompiledTrial:
                           sex=doc.get("sex"))
     if remember:
         for criterion in trial.criteria:
-            criterion.memo = {}
-            for constraint in criterion.constraints:
-                constraint.memo = {}
+            criterion.memo = HELD
     return trial
-
-
-def remembered(obj: object, key: Hashable, compute: Callable[..., T], *args: Any) -> T:
-    """`compute(*args)`, worked out once per `key` for a criterion or constraint of a trial loaded to be held
-    (`load_trial(..., remember=True)`): what matching derives from the trial alone, such as a criterion's
-    permission or its population words. Computed every time for any other (a trial read for one match, a
-    pydantic model)."""
-    memo = obj.memo if isinstance(obj, _Plain) else None
-    if memo is None:
-        return compute(*args)
-    try:
-        return memo[key]  # type: ignore[no-any-return]
-    except KeyError:
-        value = memo[key] = compute(*args)
-        return value
 
 
 def to_model(c: CompiledCriterion) -> Criterion:
