@@ -143,7 +143,9 @@ _WINDOW_RES = (
 
 
 _WINDOW_COUNTED = (True, False, True, True, True)
-"""Which of _WINDOW_RES must read a count (`(?P<n>WORDNUM)`, not optional): a text without a number skips them."""
+r"""Which of _WINDOW_RES must read a count and its unit (`(?P<n>WORDNUM)\s*(?P<u>TIME_UNIT)`, not optional): a text
+without such a pair (`_COUNT_AND_UNIT`) skips them."""
+_COUNT_AND_UNIT = re.compile(rf"{WORDNUM}\s*{TIME_UNIT}", re.IGNORECASE)
 _COMP_BEFORE = re.compile(rf"(?P<comp>{comp_re()})\s*$", re.IGNORECASE)
 
 
@@ -153,7 +155,7 @@ def windows(text: str) -> list[tuple[int, int, str, float]]:
     out: list[tuple[int, int, str, float]] = []
     if not _HAS_TIME.search(text):
         return out
-    numbered = _A_NUMBER.search(text) is not None
+    numbered = _COUNT_AND_UNIT.search(text) is not None
     for (pat, default), counted in zip(_WINDOW_RES, _WINDOW_COUNTED, strict=True):
         if counted and not numbered:
             continue
