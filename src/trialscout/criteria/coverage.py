@@ -37,14 +37,21 @@ def _group_cues() -> re.Pattern[str]:
     return re.compile(body, re.IGNORECASE)
 
 
+@cache
+def _known(kinds: frozenset[str]) -> frozenset[str]:
+    """The filler words and the words of every kind in `kinds`: understood wherever they stand."""
+    return _filler().union(*(_kind_words(k) for k in kinds))
+
+
 def unread(text: str, ctype: str, constraints: list[Constraint], offset: int = 0) -> list[str]:
     """The words of one criterion (`text`, starting at `offset` in the block that the constraint spans point
     into) that nothing understood, in order, each once. Single letters and numbers are never counted."""
     spans = [(c.span[0] - offset, c.span[1] - offset) for c in constraints]
-    kinds = {c.kind for c in constraints}
-    known = set(_filler()).union(*(_kind_words(k) for k in kinds)) if kinds else set(_filler())
+    known = _known(frozenset(c.kind for c in constraints))
     # a limit 'if proven liver metastases' is understood: its condition is the constraint's `applies_if`
-    known |= {word_key(w) for c in constraints if c.applies_if for w in (*c.applies_if.split("_"), "proven", "if")}
+    conditions = {word_key(w) for c in constraints if c.applies_if for w in (*c.applies_if.split("_"), "proven", "if")}
+    if conditions:
+        known = known | conditions
     cues = _cue_spans(text, ctype) + [m.span() for m in _group_cues().finditer(text)] + no_requirement(text) \
         + _means(text)
     out: list[str] = []

@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from trialscout.criteria.numeric import NUM, TIME_UNIT, WORDNUM, comp_re, days, op_of, postfix_op, word_or_num
+from trialscout.criteria.text import may_contain
 
 Found = dict[str, Any]
 
@@ -71,6 +72,8 @@ _HAS_SIZE = re.compile(r"\d\s*(?:cm|mm|centimet|millimet)", re.IGNORECASE)
 _A_NUMBER = re.compile(WORDNUM, re.IGNORECASE)
 """The count a lesion-count pattern reads (`WORDNUM`): a text without one skips the pattern."""
 _HAS_COUNT = re.compile(r"lesion|metasta|tumou?r|nodule|foci|focus|\bmets\b|sites?\s+of", re.IGNORECASE)
+_COUNT_WORDS = ("lesion", "metasta", "tumo", "nodule", "foc", "mets", "site")
+"""Every `_HAS_COUNT` match holds one of these (`may_contain`)."""
 _HAS_TIME = re.compile(r"\b(?:days?|weeks?|wks?|months?|mos?|years?|yrs?|hours?|hrs?|\d+\s*[dwyh])\b", re.IGNORECASE)
 _HAS_LINES = re.compile(r"\b(?:lines?|regimens?)\b", re.IGNORECASE)
 
@@ -107,7 +110,7 @@ _COUNT_RE = re.compile(
 
 def lesion_counts(text: str) -> list[Found]:
     out: list[Found] = []
-    if not _HAS_COUNT.search(text) or not _A_NUMBER.search(text):
+    if not may_contain(text, _COUNT_WORDS) or not _HAS_COUNT.search(text) or not _A_NUMBER.search(text):
         return out
     for m in _COUNT_RE.finditer(text):
         n = word_or_num(m.group("n"))
@@ -140,7 +143,9 @@ _WINDOW_RES = (
 
 
 _WINDOW_COUNTED = (True, False, True, True, True)
-"""Which of _WINDOW_RES must read a count (`(?P<n>WORDNUM)`, not optional): a text without a number skips them."""
+r"""Which of _WINDOW_RES must read a count and its unit (`(?P<n>WORDNUM)\s*(?P<u>TIME_UNIT)`, not optional): a text
+without such a pair (`_COUNT_AND_UNIT`) skips them."""
+_COUNT_AND_UNIT = re.compile(rf"{WORDNUM}\s*{TIME_UNIT}", re.IGNORECASE)
 _COMP_BEFORE = re.compile(rf"(?P<comp>{comp_re()})\s*$", re.IGNORECASE)
 
 
@@ -150,7 +155,7 @@ def windows(text: str) -> list[tuple[int, int, str, float]]:
     out: list[tuple[int, int, str, float]] = []
     if not _HAS_TIME.search(text):
         return out
-    numbered = _A_NUMBER.search(text) is not None
+    numbered = _COUNT_AND_UNIT.search(text) is not None
     for (pat, default), counted in zip(_WINDOW_RES, _WINDOW_COUNTED, strict=True):
         if counted and not numbered:
             continue

@@ -17,6 +17,7 @@ from trialscout.criteria.numeric import (
     postfix_op,
     word_or_num,
 )
+from trialscout.criteria.text import may_contain
 from trialscout.criteria.units import analyte_spec, convert, to_ucum
 from trialscout.criteria.vocab import Mention
 
@@ -24,6 +25,12 @@ Found = dict[str, Any]
 """A constraint as found: kind, span (relative to the criterion) and kind fields."""
 
 _AGE_UNIT = r"(?:years?|yrs?|y\.?o\.?|y|months?|mos?|weeks?|wks?|days?)"
+_TAIL_CORE = (rf"(?P<n1>{NUM})(?:\s*(?:-|to|and)\s*(?P<n2>{NUM}))?\s*(?P<u>{_AGE_UNIT})"
+              r"(?=[\s-]*(?:old|of\s+age|or\s+older|and\s+older|or\s+above|and\s+above|or\s+over|and\s+over|"
+              r"or\s+younger|and\s+younger|or\s+more\s+of\s+age|of\s+age\s+or\s+older))")
+"""The `tail` age pattern after its optional comparator: where that pattern matches, this matches too (at the
+number), and it is quick to look for (it starts at a digit or a dot), so a text without it skips the pattern."""
+_TAIL_CORE_RE = re.compile(_TAIL_CORE, re.IGNORECASE)
 
 
 @cache
@@ -31,9 +38,7 @@ def _age_res() -> tuple[re.Pattern[str], ...]:
     c = comp_re()
     kw = (rf"\b(?:age[ds]?|aged|ages)\b[^\d;.]{{0,30}}?(?:(?P<comp>{c})\s*)?(?P<n1>{NUM})\s*(?P<u1>{_AGE_UNIT}\b)?"
           rf"(?:\s*(?:-|to|and|through)\s*(?P<n2>{NUM}))?\s*(?P<u>{_AGE_UNIT})?\b")
-    tail = (rf"(?:(?P<comp>{c})\s*)?(?P<n1>{NUM})(?:\s*(?:-|to|and)\s*(?P<n2>{NUM}))?\s*(?P<u>{_AGE_UNIT})"
-            r"(?=[\s-]*(?:old|of\s+age|or\s+older|and\s+older|or\s+above|and\s+above|or\s+over|and\s+over|"
-            r"or\s+younger|and\s+younger|or\s+more\s+of\s+age|of\s+age\s+or\s+older))")
+    tail = rf"(?:(?P<comp>{c})\s*)?{_TAIL_CORE}"
     older = rf"\b(?P<dir>older|younger)\s+than\s+(?P<n1>{NUM})\s*(?P<u>{_AGE_UNIT})?"
     person = (r"\b(?:adults?|patients?|subjects?|participants?|men|women|males?|females?|children|persons?|"
               rf"individuals?|volunteers?)\b[^\d;.]{{0,25}}?(?P<comp>{c})\s*(?P<n1>{NUM})\s*(?P<u>years?|yrs?)\b"
@@ -81,6 +86,8 @@ def _age_from(m: re.Match[str], text: str, ctype: str) -> Found | None:
 
 
 _HAS_AGE = re.compile(r"\bage|year|\byrs?\b|month|older|younger|\bold\b|adult", re.IGNORECASE)
+_AGE_WORDS = ("age", "year", "yr", "month", "old", "younger", "adult")
+"""Every `_HAS_AGE` match holds one of these (`may_contain`)."""
 _DIGIT = re.compile(r"\d")
 """Every age, performance status and blood pressure pattern reads a number (`NUM`, `\\d`): a text without a digit
 skips them (the same test the patterns make, so the same result)."""
@@ -92,9 +99,10 @@ def ages(text: str, ctype: str, section: str | None) -> list[Found]:
     out: list[Found] = []
     taken: list[tuple[int, int]] = []
     pats: tuple[re.Pattern[str], ...] = ()
-    if _HAS_AGE.search(text) and _DIGIT.search(text):
+    if _DIGIT.search(text) and may_contain(text, _AGE_WORDS) and _HAS_AGE.search(text):
         older, kw, tail, person = _age_res()
-        pats = (older, kw, tail, person) if _TAIL_CUE.search(text) else (older, kw, person)
+        pats = (older, kw, tail, person) if _TAIL_CUE.search(text) and _TAIL_CORE_RE.search(text) \
+            else (older, kw, person)
     for pat in pats:
         for m in pat.finditer(text):
             if any(a < m.end() and m.start() < b for a, b in taken):

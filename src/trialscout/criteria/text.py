@@ -98,3 +98,13 @@ def word_key(word: str) -> str:
     """A word's comparison key: lower case, possessive dropped, Snowball stem cut to `WORD_KEY_CHARS` letters."""
     low = word.lower().replace("’", "'").removesuffix("'s").strip("'-")
     return _stemmer().stemWord(low)[:WORD_KEY_CHARS]
+
+
+def may_contain(text: str, words: tuple[str, ...]) -> bool:
+    """False only when `text` holds none of the lower-case ASCII `words`, in any letter case: a quick test before a
+    case-insensitive pattern that cannot match without one of them. Text with other than ASCII characters may
+    (Unicode case folding matches more than `str.lower` gives), so it always passes to the pattern."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(w in low for w in words)

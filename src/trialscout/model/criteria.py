@@ -147,8 +147,10 @@ class Constraint(ConstraintReading, BaseModel):
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> Constraint:
-        allowed = set(KIND_FIELDS[self.kind])
-        stray = [f for f in KIND_FIELDS_ALL if f not in allowed and getattr(self, f) is not None]
+        others = _OTHER_FIELDS[self.kind]
+        if self.model_fields_set.isdisjoint(others):  # a field never given keeps its default, None
+            return self
+        stray = [f for f in others if getattr(self, f) is not None]
         if stray:
             raise ValueError(f"fields {stray} do not belong to kind {self.kind!r}")
         return self
@@ -156,6 +158,9 @@ class Constraint(ConstraintReading, BaseModel):
 
 
 KIND_FIELDS_ALL: tuple[str, ...] = tuple(sorted({f for fs in KIND_FIELDS.values() for f in fs}))
+_OTHER_FIELDS: dict[str, tuple[str, ...]] = {
+    kind: tuple(f for f in KIND_FIELDS_ALL if f not in fields) for kind, fields in KIND_FIELDS.items()}
+"""The kind fields a kind may not carry, in `KIND_FIELDS_ALL` order (what `_fields_fit_kind` names when set)."""
 
 
 def kind_fields_of(c: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import gzip
 import json
 import re
 import unicodedata
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -254,16 +255,17 @@ def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list
     After 'or'/'and', one to three words take the one to three words before the item it joins when the whole is a
     vocabulary phrase; that reading replaces a broader one of the same words."""
     out = list(found)
-    for j, key in enumerate(keys):
-        if key not in _JOINERS or j < 1 or j + 1 >= len(toks) or _BREAK.search(text, toks[j - 1][2], toks[j][1]):
+    sizes = _phrase_sizes(v, keys)
+    for j in [j for j, key in enumerate(keys) if key in _JOINERS]:
+        if j < 1 or j + 1 >= len(toks) or _BREAK.search(text, toks[j - 1][2], toks[j][1]):
             continue
-        out = _shared_head(v, text, toks, keys, j, out)
+        out = _shared_head(v, text, toks, keys, j, out, sizes)
         for size in (3, 2, 1) if j >= 2 else ():
             if j + size > len(toks) - 1:
                 continue
             start, end = toks[j + 1][1], toks[j + size][2]
             tail = keys[j + 1:j + 1 + size]
-            phrase = next((k for p in (3, 2, 1) if j - 1 - p >= 0
+            phrase = next((k for p in (3, 2, 1) if j - 1 - p >= 0 and p + size in sizes(keys[j - 1 - p])
                            and (k := " ".join(keys[j - 1 - p:j - 1] + tail)) in v.phrases), None)
             if phrase is None or not _bounded(text, start, end):
                 continue
@@ -274,16 +276,35 @@ def _elliptic(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list
     return sorted(out, key=lambda m: m.start)
 
 
+def _phrase_sizes(v: _Vocab, keys: list[str]) -> Callable[[str], Container[int]]:
+    """For a first word, the lengths in words of the phrase keys that start with it: a cheap test before joining
+    words to look a phrase up. When a folded word holds a space itself (a rare compatibility character), word
+    counts do not add up and every length is let through."""
+    if any(" " in key for key in keys):
+        return lambda _first: _ANY_SIZE
+    lengths = v.lengths
+    return lambda first: lengths.get(first, ())
+
+
+class _AnySize:
+    def __contains__(self, _size: object) -> bool:
+        return True
+
+
+_ANY_SIZE = _AnySize()
+
+
 def _shared_head(v: _Vocab, text: str, toks: list[tuple[str, int, int]], keys: list[str], j: int,
-                 found: list[ConceptMention]) -> list[ConceptMention]:
+                 found: list[ConceptMention], sizes: Callable[[str], Container[int]]) -> list[ConceptMention]:
     """'acute or chronic renal failure': the one to three words before the joiner at `j` take the head of the item
     after it (the one to three words after its first one or two) when the whole is a vocabulary phrase."""
     for q in (3, 2, 1):
         if j - q < 0 or _BREAK.search(text, toks[j - q][1], toks[j - 1][2]):
             continue
+        first = sizes(keys[j - q])
         for y in (1, 2):
             for h in (3, 2, 1):
-                if j + y + h >= len(toks) + 1:
+                if j + y + h >= len(toks) + 1 or q + h not in first:  # no phrase of q + h words starts there
                     continue
                 whole = " ".join(keys[j - q:j] + keys[j + 1 + y:j + 1 + y + h])
                 if whole not in v.phrases or len(keys[j + 1 + y:j + 1 + y + h]) != h:
