@@ -59,6 +59,23 @@ def test_unreadable_patients_are_4xx_with_a_message(client: Any, body: str, stat
         assert r.json()["where"] == where
 
 
+def test_match_against_every_stored_trial(client: Any, served_db: Path) -> None:
+    from trialscout.api.patient_input import facts_from_body
+    from trialscout.app import Trialscout
+
+    doc = json.loads(patient_text("valid.json"))
+    r = post_json(client, "/api/match", json.dumps(doc), top=4, all="true")
+    assert r.status_code == 200, r.text
+    found = r.json()
+    with Trialscout(served_db, hold=False) as ts:
+        expected = ts.match_all(facts_from_body(doc), top=4).shown
+    assert found == [m.to_contract() for m in expected]
+    again = post_json(client, "/api/match", json.dumps(doc), top=4, all="true")  # from the trials held
+    assert again.json() == found
+    refused = post_json(client, "/api/match", json.dumps(doc), all="true", trials="NCT00001378")
+    assert refused.status_code == 400 and refused.json()["where"] == "all"
+
+
 def test_bad_match_options(client: Any) -> None:
     note = json.dumps({"note": "breast cancer"})
     assert post_json(client, "/api/match", note, top=0).status_code == 422

@@ -134,12 +134,18 @@ async def match(
                                                           "are ignored).",
                                               json_schema_extra={"items": {"enum": [*STATUSES, ""]}})] = None,
     policy: Annotated[str, Query(description=POLICY_HELP, json_schema_extra=POLICY_SCHEMA)] = DEFAULT_POLICY,
+    every: Annotated[bool, Query(alias="all", description="Judge every stored trial (the statuses kept), not only "
+                                                          "the candidates search finds; the `top` come back. The "
+                                                          "server holds the trials it read for the next request "
+                                                          "while the store is unchanged.")] = False,
 ) -> list[dict[str, Any]]:
     """Body: a patient JSON document, a FHIR R4 Bundle, or `{"note": "..."}`. Trials come back best first, each
     with a verdict per criterion and its evidence, its summary (`eligible, 3 points to confirm`) and the policy."""
     policy = policy_or_400(policy)
     doc = await read_json(request, key)
     ids = [nct_id_or_400(i) for i in split_many(trials)]
+    if every and ids:
+        raise QueryError("all=true judges every stored trial: leave out trials", where="all")
     limit = settings_of(request).max_trials
     if len(ids) > limit:
         raise QueryError(f"{len(ids)} trials named; at most {limit}", where="trials")
@@ -147,6 +153,9 @@ async def match(
 
     def work() -> list[dict[str, Any]]:
         facts = facts_from_body(doc)
+        if every:
+            return [m.to_contract() for m in app_of(request).match_all(facts, filters=filters, top=top,
+                                                                       policy=policy).shown]
         found = app_of(request).match(facts, nct_ids=ids or None, top=top, filters=filters, policy=policy)
         return [m.to_contract() for m in found]
 
