@@ -13,6 +13,7 @@ import pytest
 
 from trialscout.app import CRITERIA, Trialscout
 from trialscout.criteria import parse_criteria
+from trialscout.errors import TrialscoutError
 from trialscout.match import match_study
 from trialscout.model.compiled import compile_trial, is_compiled, load_trial, to_model
 from trialscout.patient import from_json, load_patient
@@ -211,3 +212,26 @@ def test_a_store_made_again_at_the_same_path_is_not_taken_for_the_one_held(tmp_p
     assert after[target].eligibility == "ineligible"
     with Trialscout(db, hold=False) as once:
         assert list(after.values()) == once.match_all(facts, top=None).ranked
+
+
+def test_a_store_bigger_than_a_process_should_hold_is_read_each_time(tmp_path: Path, served_db: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from trialscout.app import held_trials
+
+    db = tmp_path / "big.db"
+    shutil.copy(served_db, db)
+    SqliteStore(db).close()
+    facts = _facts(PATIENTS[0])
+    monkeypatch.setenv("TRIALSCOUT_HOLD_LIMIT", "10")
+    with Trialscout(db) as ts:
+        limited = ts.match_all(facts, top=3)
+        assert held_trials(ts.store) == {}
+    monkeypatch.setenv("TRIALSCOUT_HOLD_LIMIT", "ten")
+    with Trialscout(db) as ts, pytest.raises(TrialscoutError, match="TRIALSCOUT_HOLD_LIMIT"):
+        ts.match_all(facts, top=3)
+    monkeypatch.delenv("TRIALSCOUT_HOLD_LIMIT")
+    with Trialscout(db) as ts:
+        assert ts.match_all(facts, top=3).ranked == limited.ranked
+        assert len(held_trials(ts.store)) == limited.evaluated

@@ -6,6 +6,7 @@ import atexit
 import datetime as dt
 import gc
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -14,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from trialscout.errors import TrialscoutError
 from trialscout.match import criteria_for, expansion_words, match_trial, query_words
 from trialscout.match.policy import policy as absence_policy
 from trialscout.model import Study
@@ -284,7 +286,10 @@ class RankJob:
         the trials this process holds (`held_trials`) when the store can say they are current."""
         held = held_trials(store, shard) if self.hold else None
         ids = store.ids_where(self.where, shard=shard) if held is not None else []
-        if held is None or any(nct_id not in held for nct_id in ids):
+        missing = sum(nct_id not in held for nct_id in ids) if held is not None else 0
+        if held is not None and len(held) + missing > hold_limit():
+            held = None  # more than a process should hold (a registry mirror): read the trials each time
+        if held is None or missing:
             keep = held is not None
             with gc_paused():  # the trials read are kept: collecting while they pile up only walks them
                 read = {nct_id: current_compiled(docs, remember=keep) or compiled_now(store.get(nct_id),
@@ -328,6 +333,19 @@ def held_trials(store: SqliteStore, shard: tuple[int, int] | None = None) -> dic
     if held is None or held[0] != generation:
         held = _HELD[key] = (generation, {})
     return held[1]
+
+
+HOLD_LIMIT = 40_000
+"""Trials a process holds at most (`held_trials`; about 27 KB each, so about 1 GB); `$TRIALSCOUT_HOLD_LIMIT`
+overrides it. A bigger store is read for each match: holding a 570k-trial registry would take 15 GB."""
+
+
+def hold_limit() -> int:
+    try:
+        return int(os.environ.get("TRIALSCOUT_HOLD_LIMIT", HOLD_LIMIT))
+    except ValueError:
+        raise TrialscoutError(f"not a number of trials: {os.environ['TRIALSCOUT_HOLD_LIMIT']!r}",
+                              where="$TRIALSCOUT_HOLD_LIMIT") from None
 
 
 def release_held() -> None:
