@@ -29,7 +29,12 @@ _TEMPLATES = Path(__file__).parent / "templates"
 
 
 class DeliveryFailed(Exception):
-    """One try failed; the message is what the delivery record keeps (never a password or a patient detail)."""
+    """A delivery failed after `tries` tries; the message is what the delivery record keeps (never a password or a
+    patient detail)."""
+
+    def __init__(self, why: str, tries: int = 1) -> None:
+        super().__init__(why)
+        self.tries = tries
 
 
 @cache
@@ -95,8 +100,9 @@ def _text(value: bytes | str) -> str:
     return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))[:200]
 
 
-def post_webhook(settings: WebhookSettings, url: str, secret: str, body: bytes) -> None:
-    """POST, retried with exponential backoff: `tries` posts at most; the last failure is raised."""
+def post_webhook(settings: WebhookSettings, url: str, secret: str, body: bytes) -> int:
+    """POST, retried with exponential backoff: `tries` posts at most; returns how many it took, or raises the last
+    failure."""
     import httpx
 
     headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
@@ -111,9 +117,9 @@ def post_webhook(settings: WebhookSettings, url: str, secret: str, body: bytes) 
             why = f"{type(exc).__name__}: {exc}"[:300]
             continue
         if 200 <= response.status_code < 300:
-            return
+            return attempt + 1
         why = f"HTTP {response.status_code}"
-    raise DeliveryFailed(f"{settings.tries} tries failed; the last: {why}")
+    raise DeliveryFailed(f"{settings.tries} tries failed; the last: {why}", settings.tries)
 
 
 def deliver_due(store: SqliteStore, settings: AlertSettings) -> tuple[int, list[str]]:
@@ -121,28 +127,28 @@ def deliver_due(store: SqliteStore, settings: AlertSettings) -> tuple[int, list[
     sent, failed = 0, []
     for d in ws.deliveries(store.conn, statuses=("pending", "failed")):
         try:
-            _deliver(store, settings, d)
+            tries = _deliver(store, settings, d)
         except DeliveryFailed as exc:
-            _record(store, d, "failed", str(exc))
+            _record(store, d, "failed", str(exc), exc.tries)
             failed.append(f"{d.channel} for watch #{d.watch_id} (run {d.run_id}): {exc}")
         else:
-            _record(store, d, "sent", None)
+            _record(store, d, "sent", None, tries)
             sent += 1
     return sent, failed
 
 
-def _deliver(store: SqliteStore, settings: AlertSettings, d: Delivery) -> None:
+def _deliver(store: SqliteStore, settings: AlertSettings, d: Delivery) -> int:
     watch = ws.get_watch(store.conn, d.watch_id)
     found = sorted(ws.findings(store.conn, d.watch_id, run_id=d.run_id, limit=10_000), key=lambda f: f.id or 0)
     if d.channel == "email":
         send_email(settings.smtp, email_message(watch, d.run_id, found, settings.smtp.sender))
-    else:
-        body = json.dumps(payload(watch, d.run_id, found), ensure_ascii=False, default=str).encode()
-        post_webhook(settings.webhook, d.target, ws.secret(store.conn, d.watch_id) or "", body)
+        return 1
+    body = json.dumps(payload(watch, d.run_id, found), ensure_ascii=False, default=str).encode()
+    return post_webhook(settings.webhook, d.target, ws.secret(store.conn, d.watch_id) or "", body)
 
 
-def _record(store: SqliteStore, d: Delivery, status: str, error: str | None) -> None:
+def _record(store: SqliteStore, d: Delivery, status: str, error: str | None, tries: int) -> None:
     with store.transaction():
-        store.conn.execute("UPDATE watch_deliveries SET status = ?, tries = tries + 1, last_error = ?, last_try = ?, "
+        store.conn.execute("UPDATE watch_deliveries SET status = ?, tries = tries + ?, last_error = ?, last_try = ?, "
                            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
-                           (status, error, ws.now(), status, ws.now(), d.id))
+                           (status, tries, error, ws.now(), status, ws.now(), d.id))
