@@ -19,6 +19,7 @@ from trialscout.evaluation_cli import eval_app
 from trialscout.screening_cli import screen_command
 from trialscout.serve_cli import serve_command
 from trialscout.sync_cli import sync_command
+from trialscout.watch_cli import watch_app
 
 if TYPE_CHECKING:
     from trialscout.model.patient import PatientFacts
@@ -371,6 +372,7 @@ app.add_typer(eval_app, name="eval")
 app.command(name="screen")(screen_command)
 app.command(name="serve")(serve_command)
 app.command(name="sync")(sync_command)
+app.add_typer(watch_app, name="watch")
 
 
 @app.command()

@@ -45,7 +45,10 @@ def api_schema(served_db: Path) -> Any:
 
 
 def operations(schema: Any) -> list[Any]:
-    return [result.ok() for result in schema.get_all_operations()]
+    """Every operation but the watch endpoints: they write to the store (a fuzzer would fill the session's shared
+    store with watches); tests/watch/test_interfaces.py covers them."""
+    return [op for op in (result.ok() for result in schema.get_all_operations())
+            if "watches" not in (op.definition.raw.get("tags") or [])]
 
 
 def check(case: Any) -> None:

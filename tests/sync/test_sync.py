@@ -19,6 +19,7 @@ from trialscout.ingest import ingest
 from trialscout.model import Study
 from trialscout.store import SqliteStore
 from trialscout.store.lock import exclusive
+from trialscout.store.sqlite import SCHEMA_VERSION
 from trialscout.sync import ClientOptions, PageTokenRefused, SyncError, SyncOptions, changes, history, sync
 
 FAST = {"backoff": 0.01, "backoff_max": 0.05, "timeout": 1.0, "rate_per_minute": 60_000.0}
@@ -306,7 +307,7 @@ def test_a_v3_store_is_upgraded_in_place(tmp_path: Path, records: list[dict[str,
     with pytest.raises(StoreError, match="schema version 3"):
         SqliteStore(db, readonly=True)
     with SqliteStore(db) as store:
-        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "4"
+        assert store.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == SCHEMA_VERSION
         assert history(store.conn) == []
     with SqliteStore(db, readonly=True) as store:
         assert store.count() == 5

@@ -17,10 +17,11 @@ from trialscout.api.patients import router as patients_router
 from trialscout.api.pool import AppPool
 from trialscout.api.settings import ApiSettings
 from trialscout.api.studies import router as studies_router
+from trialscout.api.watches import router as watches_router
 from trialscout.web import WEB_PATIENT_PATHS
 from trialscout.web import install as install_web
 
-PATIENT_PATHS = ("/api/match", "/api/screen")
+PATIENT_PATHS = ("/api/match", "/api/screen", "/api/watches")
 health_router = APIRouter()
 
 
@@ -51,7 +52,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.settings, app.state.pool, app.state.db_path = settings, pool, str(pool.path)
     app.state.slots = threading.BoundedSemaphore(settings.patient_workers)
     errors.install(app)
-    for router in (studies_router, patients_router, health_router):
+    for router in (studies_router, patients_router, watches_router, health_router):
         app.include_router(router)
     openapi.install(app, max_cohort=settings.max_cohort, max_trials=settings.max_trials,
                     key_required=settings.key_required)

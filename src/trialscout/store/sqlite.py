@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import secrets
 import sqlite3
 import time
@@ -19,11 +20,13 @@ from trialscout.model import Study
 from trialscout.store.query import Hit, Page, StudyFilters, filter_sql, nearest_site_sql
 from trialscout.store.rows import FTS_COLUMNS, StudyRows, study_rows
 
-SCHEMA_VERSION = "4"
-SCHEMA_FILES = ("schema.sql", "schema_sync.sql")
-"""Run in order at every write-open (each creates only what is missing): the core tables, then the sync block."""
-ADDED_TABLES_ONLY = ("3",)
-"""Versions whose upgrade is only the tables the schema files add (v3 → v4: the sync tables)."""
+SCHEMA_VERSION = "5"
+SCHEMA_FILES = ("schema.sql", "schema_sync.sql", "schema_watches.sql")
+"""Run in order at every write-open (each creates only what is missing): the core tables, the sync block, then the
+watches block."""
+ADDED_TABLES_ONLY = ("3", "4")
+"""Versions whose upgrade is only the tables the schema files add (v3 → v4: the sync tables; v4 → v5: the watch
+tables)."""
 # bm25() weights, in studies_fts column order (store.rows.FTS_COLUMNS): title, conditions, keywords,
 # interventions, summary, eligibility, outcomes, sponsors, locations. Weights given for fewer columns are
 # padded with zeros, so the later columns are matched by column filters but never move a plain ranking.
@@ -358,6 +361,30 @@ class SqliteStore:
         if filters.geo:
             self._attach_nearest(hits, *filters.geo[:2])
         return Page(hits=hits, total=total)
+
+    def rows_where(self, match: str | None, filters: StudyFilters) -> list[sqlite3.Row]:
+        """Every study the words (an FTS5 expression) and filters keep, unranked: id, nct_id, content_hash,
+        overall_status, brief_title and ingested_at (what `watch run` compares with what it saw before)."""
+        base, params = self._base(match, filters)
+        try:
+            return self.conn.execute("SELECT s.id, s.nct_id, s.content_hash, s.overall_status, s.brief_title, "
+                                     f"s.ingested_at {base}", params).fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"search failed ({exc})", where=str(self.path)) from exc
+
+    def sites_within(self, lat: float, lon: float, km: float) -> dict[str, list[str]]:
+        """The sites within `km` of a point, by NCT ID (each named by facility and place); a bounding box on the
+        site index first, then the exact distance."""
+        dlat = km / 111.0
+        dlon = km / max(1.0, 111.0 * math.cos(math.radians(lat)))
+        rows = self.conn.execute(
+            "SELECT s.nct_id, x.facility, x.city, x.country FROM sites x JOIN studies s ON s.id = x.study_id "
+            "WHERE x.lat BETWEEN ? AND ? AND x.lon BETWEEN ? AND ? AND distance_km(x.lat, x.lon, ?, ?) <= ? "
+            "ORDER BY s.nct_id, x.rowid", (lat - dlat, lat + dlat, lon - dlon, lon + dlon, lat, lon, km))
+        out: dict[str, list[str]] = {}
+        for nct_id, facility, city, country in rows:
+            out.setdefault(nct_id, []).append(", ".join(x for x in (facility, city, country) if x) or "(unnamed)")
+        return out
 
     @staticmethod
     def _ranked_sql(match: str, filters: StudyFilters, base: str, score: str, columns: str) -> str:

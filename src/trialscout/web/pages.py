@@ -199,3 +199,23 @@ def _top(value: str) -> int:
         raise QueryError(f"top {top} is outside 1–{MAX_TOP}", where="top")
     return top
 
+
+
+@router.get("/watches", response_class=HTMLResponse)
+def watches_page(request: Request) -> Response:
+    """The watches and their latest findings (what changed); trial text escaped by the template. No patient
+    detail is shown: a patient watch is named, never described."""
+    from trialscout.watch import findings, list_watches
+    from trialscout.watch.findings import describe
+    from trialscout.watch.notify import LABELS
+
+    conn = app_of(request).store.conn
+    view = {"watches": [], "error": None}
+    for w in list_watches(conn):
+        found = [{**f.model_dump(include={"nct_id", "kind", "title", "status", "reason", "run_id", "at"}),
+                  "label": LABELS[f.kind], "changes": [describe(c) for c in f.changes[:5]]}
+                 for f in findings(conn, w.id, limit=20)]
+        view["watches"].append({"name": w.name, "kind": w.kind, "created": w.created, "last_run_id": w.last_run_id,
+                                "query": w.spec.query or w.spec.cond, "statuses": w.spec.statuses,
+                                "near": w.spec.near, "radius_km": w.spec.radius_km, "findings": found})
+    return page(request, "watches.html", view)
