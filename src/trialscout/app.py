@@ -84,15 +84,16 @@ def compiled_now(study: Study, *, remember: bool = False) -> CompiledTrial:
     return load_trial(derive_criteria(study)[CRITERIA], remember=remember)
 
 
-def compiled_trial(store: SqliteStore, nct_id: str) -> CompiledTrial:
+def compiled_trial(store: SqliteStore, nct_id: str, *, remember: bool = False) -> CompiledTrial:
     """The trial as matching reads it: compiled at ingest, else parsed now; a trial not stored is a
-    NotFoundError."""
-    return stored_trial(store, nct_id) or compiled_now(store.get(nct_id))
+    NotFoundError. `remember`: it will be matched again (held, or screened against many patients), so its
+    criteria keep what matching works out from them alone (`match.traits`)."""
+    return stored_trial(store, nct_id, remember=remember) or compiled_now(store.get(nct_id), remember=remember)
 
 
-def stored_trial(store: SqliteStore, nct_id: str) -> CompiledTrial | None:
+def stored_trial(store: SqliteStore, nct_id: str, *, remember: bool = False) -> CompiledTrial | None:
     """The trial as compiled at ingest, if this engine compiled it; None means: parse its criteria now."""
-    return current_compiled(store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE)))
+    return current_compiled(store.get_derived_kinds(nct_id, (CRITERIA, CRITERIA_ENGINE)), remember=remember)
 
 
 def current_compiled(docs: dict[str, Any], *, remember: bool = False) -> CompiledTrial | None:
@@ -141,10 +142,23 @@ class Trialscout:
         """One trial's verdicts and score. Without `relevance`, it is computed as the ranked list computes it
         (under the same `filters`), so a trial scores the same whichever way it is asked for."""
         nct_id = nct_id.strip().upper()
-        trial = compiled_trial(self.store, nct_id)
+        trial = self._trial(nct_id)
         if relevance is None:
             relevance = self.relevance(facts, [nct_id], filters).get(nct_id, 0.0)
         return match_trial(trial, facts, relevance=relevance, today=today, policy=policy)
+
+    def _trial(self, nct_id: str) -> CompiledTrial:
+        """The trial from those this process holds (`held_trials`), read and held if it is not there yet; read
+        for this call only when this object holds nothing."""
+        held = held_trials(self.store) if self.hold else None
+        if held is None:
+            return compiled_trial(self.store, nct_id)
+        trial = held.get(nct_id)
+        if trial is None:
+            trial = compiled_trial(self.store, nct_id, remember=True)
+            if len(held) < hold_limit():
+                held[nct_id] = trial
+        return trial
 
     def match(self, facts: PatientFacts, *, nct_ids: list[str] | None = None, top: int = 10,
               filters: StudyFilters | None = None, candidates: int = 200,
@@ -187,7 +201,7 @@ class Trialscout:
         pruned = sorted((RankedTrial.of(job.judge(t, pruned=True, explain=False)) for t in outside.values()),
                         key=lambda r: (-r.relevance, r.nct_id))
         ranked = evaluated + pruned
-        shown = [job.judge(outside[r.nct_id] if r.pruned else compiled_trial(self.store, r.nct_id), pruned=r.pruned)
+        shown = [job.judge(outside[r.nct_id] if r.pruned else self._trial(r.nct_id), pruned=r.pruned)
                  for r in (ranked[:top] if top is not None else ranked)]
         return AllMatches(ranked=ranked, shown=shown, evaluated=len(evaluated), pruned=len(pruned))
 

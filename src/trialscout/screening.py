@@ -129,7 +129,7 @@ class TrialSource:
 
     def with_records(self) -> TrialSource:
         with SqliteStore(self.db, readonly=True) as store:
-            return replace(self, records=tuple(compiled_trial(store, i) for i in self.nct_ids))
+            return replace(self, records=tuple(compiled_trial(store, i, remember=True) for i in self.nct_ids))
 
 
 def trial_source(store: SqliteStore, nct_ids: list[str]) -> TrialSource:
@@ -158,7 +158,7 @@ def _prepared(source: TrialSource) -> Prepared:
         if source.fingerprint not in _PREPARED:
             if source.records is None:
                 with SqliteStore(source.db, readonly=True) as store:
-                    trials = [compiled_trial(store, i) for i in source.nct_ids]
+                    trials = [compiled_trial(store, i, remember=True) for i in source.nct_ids]
             else:
                 trials = list(source.records)
             _PREPARED.clear()  # one selection per worker at a time
