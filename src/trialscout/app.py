@@ -303,17 +303,17 @@ class RankJob:
         missing = sum(nct_id not in held for nct_id in ids) if held is not None else 0
         if held is not None and len(held) + missing > hold_limit():
             held = None  # more than a process should hold (a registry mirror): read the trials each time
-        if held is None or missing:
-            keep = held is not None
+        if held is None:  # each trial read, judged and let go: only one is in memory at a time
+            return [RankedTrial.of(self.judge(current_compiled(docs) or compiled_now(store.get(nct_id)),
+                                              explain=False))
+                    for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE), shard=shard)]
+        if missing:
             with gc_paused():  # the trials read are kept: collecting while they pile up only walks them
-                read = {nct_id: current_compiled(docs, remember=keep) or compiled_now(store.get(nct_id),
-                                                                                      remember=keep)
-                        for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE),
-                                                                shard=shard)
-                        if held is None or nct_id not in held}
-            if held is None:
-                return [RankedTrial.of(self.judge(trial, explain=False)) for trial in read.values()]
-            held.update(read)
+                held.update({nct_id: current_compiled(docs, remember=True)
+                             or compiled_now(store.get(nct_id), remember=True)
+                             for nct_id, docs in store.derived_where(self.where, (CRITERIA, CRITERIA_ENGINE),
+                                                                     shard=shard)
+                             if nct_id not in held})
         return [RankedTrial.of(self.judge(held.get(nct_id) or compiled_trial(store, nct_id), explain=False))
                 for nct_id in ids]
 

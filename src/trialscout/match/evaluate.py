@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from trialscout.criteria import rules
@@ -105,7 +105,7 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
     ctype = ctype or criterion.type
     policy = policy or absence_policy()
     traits = traits_of(criterion, block)
-    if traits.permits if traits is not None else permits(criterion.text):
+    if traits.permits if traits is not None else _permits(criterion.text):
         return _permission(index, criterion)
     scope = applicability(criterion, ctype, block, facts, today, traits)
     if scope.whole:
@@ -141,6 +141,12 @@ def evaluate_criterion(index: int, criterion: Criterion, block: str, facts: Pati
                            evidence=evidence, question=question, unread=criterion.unread, likely_fail=likely_fail)
 
 
+
+
+@lru_cache(maxsize=1 << 16)
+def _permits(text: str) -> bool:
+    """`permits`, cached for trials that are not held: the same words recur across trials and calls."""
+    return permits(text)
 
 
 def _permission(index: int, criterion: Criterion) -> CriterionResult:

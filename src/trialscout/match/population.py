@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -146,11 +146,13 @@ def _names_own_sex(words: str, facts: PatientFacts) -> bool:
     return bool(pattern) and re.search(pattern, words, re.IGNORECASE) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def conditional_sex(words: str) -> bool:
     """Whether the criterion's words make a sex its condition ('women of childbearing potential must')."""
     return bool(_pattern("conditional_sex").search(words))
 
 
+@lru_cache(maxsize=1 << 16)
 def menopause_condition(text: str) -> str | None:
     """'pre' or 'post' when the criterion applies only to pre- or postmenopausal women, else None."""
     m = _pattern("menopause_condition").search(text)
