@@ -13,6 +13,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from trialscout import __version__
+from trialscout.cli_options import (
+    AgeOption,
+    CondOption,
+    CountryOption,
+    DbOption,
+    PhaseOption,
+    SexOption,
+    StatusOption,
+    TypeOption,
+)
 from trialscout.console import err, out, policy_names, reports_errors
 from trialscout.errors import TrialscoutError
 from trialscout.evaluation_cli import eval_app
@@ -33,8 +43,6 @@ FORMATS = ("auto", "ctgov-json", "ctgov-xml", "page")
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="trialscout: find and explain clinical trials for cancer patients (offline).")
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $TRIALSCOUT_DB, "
-                                                            "else the per-user data directory).")]
 
 
 def bundled_sample() -> Path:
@@ -173,19 +181,18 @@ def search(
     text: Annotated[str, typer.Argument(help="Words to find anywhere (all of them must occur); "
                                              "'... within 100 km of PLACE' adds a distance filter.")] = "",
     db: DbOption = None,
-    cond: Annotated[str | None, typer.Option(help="Words in the conditions and keywords.")] = None,
+    cond: CondOption = None,
     intr: Annotated[str | None, typer.Option(help="Words in the interventions (names, other names, MeSH).")] = None,
     titles: Annotated[str | None, typer.Option(help="Words in the titles and acronym.")] = None,
     outcomes: Annotated[str | None, typer.Option(help="Words in the outcome measures.")] = None,
     sponsor: Annotated[str | None, typer.Option(help="Words in the sponsor and collaborators.")] = None,
     locn: Annotated[str | None, typer.Option(help="Words in the site names and places.")] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Overall status, e.g. RECRUITING (repeatable).")] = None,
-    phase: Annotated[list[str] | None, typer.Option(help="Phase, e.g. PHASE2 (repeatable).")] = None,
-    study_type: Annotated[list[str] | None, typer.Option("--type", help="INTERVENTIONAL, OBSERVATIONAL, "
-                                                                        "EXPANDED_ACCESS.")] = None,
-    sex: Annotated[str | None, typer.Option(help="Trials open to this sex: FEMALE or MALE.")] = None,
-    age: Annotated[float | None, typer.Option(help="Trials whose age range includes this age (years).")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="Trials with a site in this country.")] = None,
+    status: StatusOption = None,
+    phase: PhaseOption = None,
+    study_type: TypeOption = None,
+    sex: SexOption = None,
+    age: AgeOption = None,
+    country: CountryOption = None,
     geo: Annotated[str | None, typer.Option(help="A site within a distance: distance(LAT,LON,50mi) or "
                                                   "distance(PLACE,100km).")] = None,
     near: Annotated[str | None, typer.Option(help="A place ('Zhengzhou', 'Boston, MA'); with --within.")] = None,

@@ -10,13 +10,21 @@ from typing import Annotated
 
 import typer
 
+from trialscout.cli_options import (
+    AgeOption,
+    CondOption,
+    CountryOption,
+    DbOption,
+    PhaseOption,
+    SexOption,
+    StatusOption,
+    TypeOption,
+)
 from trialscout.console import err, out, reports_errors
 from trialscout.errors import TrialscoutError
 
 watch_app = typer.Typer(no_args_is_help=True, help="Saved searches and patients checked after each sync or ingest, "
                                                    "with e-mail and webhook alerts.")
-DbOption = Annotated[Path | None, typer.Option("--db", help="SQLite store (default: $TRIALSCOUT_DB, else the per-user "
-                                                            "data directory).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output.")]
 
 
@@ -26,14 +34,13 @@ def add(
     name: Annotated[str, typer.Argument(help="The watch's name (alerts name the watch, never a patient).")],
     db: DbOption = None,
     query: Annotated[str | None, typer.Option(help="Words to find anywhere (all must occur).")] = None,
-    cond: Annotated[str | None, typer.Option(help="Words in the conditions and keywords.")] = None,
-    status: Annotated[list[str] | None, typer.Option(help="Overall status, e.g. RECRUITING (repeatable).")] = None,
-    phase: Annotated[list[str] | None, typer.Option(help="Phase, e.g. PHASE2 (repeatable).")] = None,
-    study_type: Annotated[list[str] | None, typer.Option("--type", help="INTERVENTIONAL, OBSERVATIONAL, "
-                                                                        "EXPANDED_ACCESS.")] = None,
-    sex: Annotated[str | None, typer.Option(help="Trials open to this sex: FEMALE or MALE.")] = None,
-    age: Annotated[float | None, typer.Option(help="Trials whose age range includes this age (years).")] = None,
-    country: Annotated[list[str] | None, typer.Option(help="Trials with a site in this country.")] = None,
+    cond: CondOption = None,
+    status: StatusOption = None,
+    phase: PhaseOption = None,
+    study_type: TypeOption = None,
+    sex: SexOption = None,
+    age: AgeOption = None,
+    country: CountryOption = None,
     near: Annotated[str | None, typer.Option(help="A place ('Boston, MA'): trials with a site within --radius.")]
     = None,
     radius: Annotated[float, typer.Option(help="Kilometres around --near.")] = 100.0,
