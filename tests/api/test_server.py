@@ -34,6 +34,16 @@ def wait_until_up(base: str, proc: subprocess.Popen[str], seconds: float = 30.0)
     raise AssertionError("server did not come up")
 
 
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    """Ctrl-C, as a terminal stops it; killed if it has not stopped within 20 s."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def test_serve_answers_over_http_and_logs_no_patient_data(served_db: Path) -> None:
     port = free_port()
     env = {**os.environ, "TRIALSCOUT_API_KEY": ""}

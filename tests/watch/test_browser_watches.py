@@ -5,7 +5,6 @@ violation."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_server import free_port, wait_until_up
+from tests.api.test_server import free_port, stop_server, wait_until_up
 from tests.conftest import XSS_ID, XSS_TITLE
 from tests.watch.conftest import change, set_status
 from tests.web.test_browser import REPORT_CSP, TIMEOUT_MS, Watch, browser, chromium  # noqa: F401 (fixtures)
@@ -39,12 +38,7 @@ def served_watches(db: Path, tmp_path: Path) -> Iterator[str]:
         wait_until_up(base, proc, seconds=60)
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 def test_the_watches_page_shows_findings_as_text(browser: Any, served_watches: str) -> None:  # noqa: F811

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_server import free_port, wait_until_up
+from tests.api.test_server import free_port, stop_server, wait_until_up
 from tests.conftest import HOSTILE_TEXTS, REPO, XSS_ID, XSS_TITLE
 from trialscout.web.views import PAGE_SIZE
 
@@ -78,12 +77,7 @@ def base_url(chromium: Path, served_db: Path, tmp_path_factory: pytest.TempPathF
             raise AssertionError(f"{exc}\n{log.read_text()}") from None
         yield base
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_server(proc)
 
 
 @dataclass
