@@ -85,3 +85,27 @@ def test_criteria_stored_by_another_engine_are_parsed_again_and_replaced_on_rein
         assert report.unchanged == report.read and report.inserted == report.updated == 0
         assert store.get_derived(nct, CRITERIA_ENGINE) == engine_version()
         assert len(store.get_derived(nct, CRITERIA)["criteria"]) == len(fresh)
+
+
+def test_an_updated_record_leaves_its_changes_in_the_change_log(tmp_path: Path) -> None:
+    """What watches read to say what changed: an ingest writes it too, not only sync."""
+    from trialscout.sync.state import changes
+
+    source = Path(__file__).resolve().parent / "fixtures" / "xml" / "NCT00000188.xml"
+    with SqliteStore(tmp_path / "log.db") as store:
+        ingest(store, [source], workers=1)
+        doc = store.get_json("NCT00000188")
+    status = doc["protocolSection"]["statusModule"]
+    was = status["overallStatus"]
+    status["overallStatus"] = "WITHDRAWN"
+    status["lastUpdatePostDateStruct"] = {"date": "2099-01-01"}
+    newer = tmp_path / "newer.json"
+    newer.write_text(json.dumps(doc), "utf-8")
+    with SqliteStore(tmp_path / "log.db") as store:
+        assert ingest(store, [newer], workers=1).updated == 1
+        logged = {c["field"]: c for c in changes(store.conn)}
+        assert ingest(store, [newer], workers=1).unchanged == 1  # the same version again: nothing new
+        assert len(changes(store.conn)) == len(logged)
+    assert set(logged) == {"overallStatus", "lastUpdatePostDate"}
+    assert (logged["overallStatus"]["old"], logged["overallStatus"]["new"]) == (was, "WITHDRAWN")
+    assert logged["overallStatus"]["source"] == "ingest" and logged["overallStatus"]["run_id"] is None

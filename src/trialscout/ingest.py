@@ -15,6 +15,7 @@ from trialscout.model import Study
 from trialscout.sources import SourceItem, iter_items
 from trialscout.store import SqliteStore
 from trialscout.store.rows import StudyRows, study_rows
+from trialscout.store.sqlite import UPDATED
 
 BATCH_SIZE = 500
 """Records per transaction: an interrupted ingest loses at most one uncommitted batch, never half a record."""
@@ -75,7 +76,11 @@ def ingest(
             for item, rows, derived in batch:
                 try:
                     with store.savepoint():
+                        old = store.conn.execute("SELECT json FROM studies WHERE nct_id = ? AND content_hash != ?",
+                                                 (rows.nct_id, rows.columns["content_hash"])).fetchone()
                         outcome = store.upsert_rows(rows, derived)
+                        if outcome == UPDATED and old is not None:
+                            _log_changes(store, rows, old[0])
                 except _RECORD_FAULTS as exc:
                     _reject(report, _failed(item, "could not be stored", exc), rejects_out)
                     continue
@@ -136,3 +141,13 @@ def _reject(report: IngestReport, item: SourceItem, out: TextIO | None) -> None:
         report.rejects.append((item.where, why))
     if out is not None:
         out.write(json.dumps({"where": item.where, "why": why}, ensure_ascii=False) + "\n")
+
+
+def _log_changes(store: SqliteStore, rows: StudyRows, old_json: str) -> None:
+    """An updated study's field-level changes, in the change log that sync keeps too (source `ingest`), so that
+    watches say what changed whichever way the new version came."""
+    from trialscout.sync.diff import diff_studies
+    from trialscout.sync.state import record_changes
+
+    changes = diff_studies(json.loads(old_json), json.loads(rows.columns["json"]))
+    record_changes(store.conn, rows.nct_id, None, changes, source="ingest")

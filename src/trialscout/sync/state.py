@@ -121,11 +121,12 @@ def record_reject(conn: sqlite3.Connection, run_id: int, page: int, nct_id: str 
                  (run_id, page, nct_id, where, why))
 
 
-def record_changes(conn: sqlite3.Connection, nct_id: str, run_id: int, changes: list[Change]) -> None:
+def record_changes(conn: sqlite3.Connection, nct_id: str, run_id: int | None, changes: list[Change],
+                   source: str = "sync") -> None:
     at = now()
     conn.executemany("INSERT INTO study_changes (nct_id, run_id, source, at, field, old, new) "
-                     "VALUES (?, ?, 'sync', ?, ?, ?, ?)",
-                     [(nct_id, run_id, at, c.field, _json(c.old), _json(c.new)) for c in changes])
+                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     [(nct_id, run_id, source, at, c.field, _json(c.old), _json(c.new)) for c in changes])
 
 
 def _json(value: Any) -> str | None:
