@@ -338,7 +338,7 @@ def held_trials(store: SqliteStore, shard: tuple[int, int] | None = None) -> dic
     """The compiled trials this process holds of the store (of one share), by NCT ID: filled by the matching
     that reads them, and kept for as long as the store's generation (its write counter) is unchanged, so a
     server, a library user or a worker that matches again reads nothing, and what matching works out from a
-    trial alone (`model.compiled.remembered`) stays worked out. None for a store that keeps no generation."""
+    trial alone (`match.traits`) stays worked out. None for a store that keeps no generation."""
     generation = store.generation()
     if generation is None:
         return None
@@ -404,7 +404,6 @@ def _ranked_shards(store: SqliteStore, job: RankJob, workers: int) -> list[Ranke
 
 
 _POOL: dict[int, Any] = {}
-_POOL_EXIT: list[bool] = []
 
 
 def _worker_pool(size: int) -> Any:
@@ -415,9 +414,6 @@ def _worker_pool(size: int) -> Any:
         from concurrent.futures import ProcessPoolExecutor
 
         _shut_pool()
-        if not _POOL_EXIT:
-            atexit.register(_shut_pool, wait=True)  # before the interpreter tears down what the pool's thread uses
-            _POOL_EXIT.append(True)
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("forkserver") if "forkserver" in methods else mp.get_context("spawn")
         pool = _POOL[size] = ProcessPoolExecutor(size, mp_context=ctx)
@@ -428,6 +424,9 @@ def _shut_pool(wait: bool = False) -> None:
     for pool in _POOL.values():
         pool.shutdown(wait=wait, cancel_futures=True)
     _POOL.clear()
+
+
+atexit.register(_shut_pool, wait=True)  # before the interpreter tears down what the pool's thread uses
 
 
 @dataclass(frozen=True)

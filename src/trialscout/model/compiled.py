@@ -28,12 +28,7 @@ HELD: tuple[Any, ...] = ()
 
 
 class _Plain:
-    """Attributes from a dict of the fields that are set; every other field reads as its class default. Beside
-    them, on a criterion of a trial held between matches, a memo of what matching works out from it alone
-    (`match.traits`)."""
-
-    __slots__ = ("__dict__", "memo")
-    memo: tuple[Any, ...] | None
+    """Attributes from a dict of the fields that are set; every other field reads as its class default."""
 
     def __eq__(self, other: object) -> bool:  # as pydantic compares models: same class, same field values
         return type(other) is type(self) and self.__dict__ == other.__dict__
@@ -56,7 +51,6 @@ class CompiledConstraint(ConstraintReading, _Plain):
         own = {key: sys.intern(value) if type(value) is str else value for key, value in fields.items()}
         own["span"] = tuple(own["span"])
         self.__dict__ = own
-        self.memo = None
 
 
 _CONSTRAINT_DEFAULTS = {name: f.default for name, f in Constraint.model_fields.items() if not f.is_required()}
@@ -65,7 +59,11 @@ for _name, _default in _CONSTRAINT_DEFAULTS.items():
 
 
 class CompiledCriterion(_Plain):
-    """A `Criterion` as matching reads it (same attributes, `computable`, `to_contract`)."""
+    """A `Criterion` as matching reads it (same attributes, `computable`, `to_contract`). Beside them, `memo`:
+    for a criterion of a trial held between matches, what matching works out from it alone (`match.traits`)."""
+
+    __slots__ = ("memo",)
+    memo: tuple[Any, ...] | None
 
     type: str
     span: tuple[int, int]
